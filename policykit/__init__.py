@@ -1,0 +1,9 @@
+"""policykit: build every school's policies from a versioned clause library."""
+
+__version__ = "0.1.0"
+
+from .build import BuildResult, build, validate  # noqa: E402
+from .errors import OutputError, PolicykitError, Problem, UsageError  # noqa: E402
+
+__all__ = ["build", "validate", "BuildResult", "PolicykitError", "OutputError", "UsageError", "Problem",
+           "__version__"]

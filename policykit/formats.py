@@ -1,0 +1,119 @@
+"""Output formats behind one interface: add a format by adding one Renderer here.
+
+A renderer says what it needs from pandoc (if anything) and turns that into the bytes of
+its file. Markdown -> DOCX, Typst and HTML share one parsed document per policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from .convert import Converter, Job, Output, asset, typst_pdf
+from .errors import UsageError, Problem, did_you_mean
+from .render import RenderedDocument
+
+
+class Renderer(Protocol):
+    suffix: str
+
+    def pandoc_output(self, doc: RenderedDocument) -> Output | None:
+        """What this format needs pandoc to write, or None."""
+
+    def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
+        """The file's bytes, from pandoc's output (or from the Markdown itself)."""
+
+
+@dataclass(frozen=True)
+class MarkdownRenderer:
+    suffix: str = "md"
+
+    def pandoc_output(self, doc: RenderedDocument) -> Output | None:
+        return None
+
+    def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
+        return doc.markdown.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class DocxRenderer:
+    suffix: str = "docx"
+
+    def pandoc_output(self, doc: RenderedDocument) -> Output | None:
+        return Output("docx", number_sections=True, toc=True)
+
+    def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
+        assert converted is not None
+        return converted
+
+
+@dataclass(frozen=True)
+class PdfRenderer:
+    suffix: str = "pdf"
+
+    def pandoc_output(self, doc: RenderedDocument) -> Output | None:
+        return Output("typst", template=asset("templates/policy.typ"), number_sections=True, toc=True,
+                      variables=dict(doc.colours))
+
+    def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
+        assert converted is not None
+        return typst_pdf(converted, doc.epoch)
+
+
+@dataclass(frozen=True)
+class HtmlRenderer:
+    suffix: str = "html"
+
+    def pandoc_output(self, doc: RenderedDocument) -> Output | None:
+        return Output("html5", template=asset("templates/policy.html"), number_sections=True, toc=True,
+                      variables=dict(doc.colours))
+
+    def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
+        assert converted is not None
+        return converted
+
+
+RENDERERS: dict[str, Renderer] = {r.suffix: r for r in (MarkdownRenderer(), DocxRenderer(), PdfRenderer(),
+                                                        HtmlRenderer())}
+DEFAULT_FORMATS = ("md", "docx", "pdf", "html")
+
+
+def parse_formats(formats: Sequence[str] | str | None) -> tuple[str, ...]:
+    """Check a list (or comma-separated string) of format names."""
+    if formats is None:
+        return DEFAULT_FORMATS
+    if isinstance(formats, str):
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown or not formats:
+        raise UsageError([Problem("--format", message=f"unknown format '{f}'",
+                                  hint=did_you_mean(f, RENDERERS) or f"choose from {','.join(RENDERERS)}")
+                          for f in unknown] or [Problem("--format", message="no format given")])
+    return tuple(dict.fromkeys(formats))
+
+
+def produce(docs: Sequence[RenderedDocument], formats: Sequence[str],
+            converter: Converter) -> dict[tuple[str, str], bytes]:
+    """Every (document key, format) -> file bytes, with one batched pandoc run."""
+    jobs: list[Job] = []
+    wanted: list[tuple[RenderedDocument, list[tuple[str, int | None]]]] = []
+    for doc in docs:
+        outputs: list[Output] = []
+        slots: list[tuple[str, int | None]] = []
+        for fmt in formats:
+            out = RENDERERS[fmt].pandoc_output(doc)
+            if out is not None:
+                outputs.append(out)
+                slots.append((fmt, len(outputs) - 1))
+            else:
+                slots.append((fmt, None))
+        wanted.append((doc, slots))
+        jobs.append(Job(doc.markdown, tuple(outputs), doc.epoch))
+    converted = converter.convert([j for j in jobs if j.outputs])
+    results: dict[tuple[str, str], bytes] = {}
+    it = iter(converted)
+    for (doc, slots), job in zip(wanted, jobs):
+        outs = next(it) if job.outputs else []
+        for fmt, index in slots:
+            results[(doc.key, fmt)] = RENDERERS[fmt].finish(doc, None if index is None else outs[index])
+    return results

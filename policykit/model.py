@@ -1,0 +1,120 @@
+"""The validated concepts of the design brief, as immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+SECTIONS = ("code-of-conduct", "acceptable-use", "remote-working", "safer-working-practice")
+
+ROLE_LABELS = {
+    "head": None,  # the school's own title, from terminology.head
+    "dsl": "Designated Safeguarding Lead",
+    "online_safety_lead": "Online Safety Lead",
+    "dpo": "Data Protection Officer",
+    "chair": None,  # terminology.chair
+    "link_governor": "Link Governor for Online Safety",
+}
+
+
+def freeze(value: Any) -> Any:
+    """Deep read-only copy: mappings become MappingProxyType, lists become tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Plain dicts and lists again (for JSON, hashing and merging)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class ChangeNote:
+    version: str
+    date: date
+    note: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    version: str
+    title: str
+    section: str
+    covers: tuple[str, ...]
+    conditions: Mapping[str, Any]
+    source: tuple[str, ...]
+    locked: bool
+    changelog: tuple[ChangeNote, ...]
+    body: str
+    path: str
+    body_line: int
+
+
+@dataclass(frozen=True)
+class Part:
+    heading: str
+    intro: str
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    version: str
+    summary: str
+    owner: str
+    approver: str
+    review_months: int
+    audience: str
+    published: bool
+    related: tuple[str, ...]
+    parts: tuple[Part, ...]  # with `include`s already expanded
+    path: str
+
+
+@dataclass(frozen=True)
+class Library:
+    name: str
+    release: str
+    date: date
+    options: Mapping[str, Mapping[str, Any]]
+    changelog: tuple[Mapping[str, Any], ...]
+    clauses: Mapping[str, Clause]
+    policies: Mapping[str, Policy]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One school or nursery, with the trust's defaults merged in."""
+
+    id: str
+    path: str
+    values: Mapping[str, Any]  # merged: school, people, terminology, options, reporting
+    local_authority: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.values["school"]["name"])
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything `validate` accepted: the input to `resolve`."""
+
+    root: Path
+    library: Library
+    trust: Mapping[str, Any]
+    settings: Mapping[str, Setting]
+    digest: str = field(default="", compare=False)

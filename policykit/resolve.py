@@ -1,0 +1,87 @@
+"""Stage 3, resolve: which clauses each school's policy holds, in order, with what values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+from .conditions import applies, setting_facts
+from .context import clause_context
+from .dates import add_months
+from .errors import Problem, UsageError, did_you_mean
+from .model import Clause, Policy, Project, Setting, freeze
+
+
+@dataclass(frozen=True)
+class ResolvedPart:
+    heading: str
+    intro: str
+    clauses: tuple[Clause, ...]
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    """One school x policy: the clauses it holds and the values they are filled with."""
+
+    setting: Setting
+    policy: Policy
+    parts: tuple[ResolvedPart, ...]
+    context: Mapping[str, Any]
+    library_release: str
+    issued: date  # the date the text is dated from: the library release (approval comes later)
+    review_due: date
+
+    @property
+    def key(self) -> str:
+        return f"{self.setting.id}/{self.policy.id}"
+
+    @property
+    def clause_versions(self) -> dict[str, str]:
+        return {c.id: c.version for part in self.parts for c in part.clauses}
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: Project
+    documents: tuple[DocumentPlan, ...]
+
+
+def resolve(project: Project, settings: Iterable[str] | None = None,
+            policies: Iterable[str] | None = None) -> Plan:
+    """Plan every selected school x policy (all of them by default)."""
+    chosen_settings = _select(settings, project.settings, "setting", "school")
+    chosen_policies = _select(policies, project.library.policies, "policy", "policy")
+    library = project.library
+    documents = []
+    for sid in chosen_settings:
+        setting = project.settings[sid]
+        facts = setting_facts(setting.values)
+        for pid in chosen_policies:
+            policy = library.policies[pid]
+            parts = []
+            for part in policy.parts:
+                chosen = tuple(library.clauses[c] for c in part.clauses
+                               if applies(library.clauses[c].conditions, facts))
+                if chosen:
+                    parts.append(ResolvedPart(part.heading, part.intro, chosen))
+            context = clause_context(project.trust, setting.values, setting.local_authority,
+                                     {"id": policy.id, "title": policy.title, "version": policy.version})
+            documents.append(DocumentPlan(
+                setting=setting, policy=policy, parts=tuple(parts), context=freeze(context),
+                library_release=library.release, issued=library.date,
+                review_due=add_months(library.date, policy.review_months),
+            ))
+    return Plan(project, tuple(documents))
+
+
+def _select(wanted: Iterable[str] | None, known: Mapping[str, Any], what: str, label: str) -> list[str]:
+    if not wanted:
+        return sorted(known)
+    wanted = list(dict.fromkeys(wanted))
+    problems = [Problem(f"--{what}", 0, 0, "", f"unknown {label} '{w}'",
+                        did_you_mean(w, known) or f"known: {', '.join(sorted(known))}")
+                for w in wanted if w not in known]
+    if problems:
+        raise UsageError(problems)
+    return wanted

@@ -1,0 +1,311 @@
+"""Stage 2, validate: schemas, cross references and template variables, all problems at once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from . import schema
+from .conditions import applies, setting_facts
+from .context import ROOTS, clause_context, merge, settings_key
+from .errors import PolicykitError, Problem, did_you_mean
+from .load import Sources
+from .model import ChangeNote, Clause, Library, Part, Policy, Project, Setting, freeze
+from .templating import TemplateProblem, compile_template, missing, variables
+from .yamlfile import YamlDoc
+
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def frame_source() -> str:
+    """The document frame (cover, tables, approval block) every policy is rendered into."""
+    return (resources.files("policykit") / "templates" / "policy.md.j2").read_text(encoding="utf-8")
+
+
+def validate(sources: Sources) -> Project:
+    """Check everything in `sources`; return the Project or raise with every problem."""
+    problems: list[Problem] = list(sources.problems)
+    library = _library(sources, problems)
+    trust = _trust(sources, problems)
+    settings = _settings(sources, trust, library, problems) if trust is not None else {}
+    if library is not None and trust is not None:
+        _check_variables(library, trust, settings, problems)
+    if problems:
+        raise PolicykitError(problems)
+    assert library is not None and trust is not None
+    return Project(sources.root, library, freeze(trust), settings, digest=_digest(sources))
+
+
+def _digest(sources: Sources) -> str:
+    h = hashlib.sha256()
+    for doc in (sources.library, sources.trust, *sources.clauses, *sources.policies, *sources.settings):
+        if doc is not None:
+            h.update(doc.shown.encode() + b"\0" + repr(doc.data).encode() + b"\0" + doc.body.encode())
+    return h.hexdigest()
+
+
+# --- library: clauses, policies, options ---------------------------------------------
+
+def _library(sources: Sources, problems: list[Problem]) -> Library | None:
+    doc = sources.library
+    if doc is None:
+        return None
+    lib_problems = schema.check(doc, "library")
+    problems.extend(lib_problems)
+    options: Mapping[str, Any] = doc.data.get("options", {}) if isinstance(doc.data, dict) else {}
+    if not isinstance(options, dict):
+        options = {}
+    clauses = _clauses(sources.clauses, options, problems)
+    policies = _policies(sources.policies, clauses, problems)
+    if lib_problems:
+        return None
+    return Library(
+        name=doc.data["name"],
+        release=str(doc.data["release"]),
+        date=date.fromisoformat(doc.data["date"]),
+        options=freeze(options),
+        changelog=freeze(doc.data.get("changelog", [])),
+        clauses=freeze(clauses),
+        policies=freeze(policies),
+    )
+
+
+def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any], problems: list[Problem]) -> dict[str, Clause]:
+    clauses: dict[str, Clause] = {}
+    seen: dict[str, str] = {}
+    for doc in docs:
+        found = schema.check(doc, "clause")
+        if found:
+            problems.extend(found)
+            continue
+        data = doc.data
+        cid = data["id"]
+        if cid != doc.path.stem:
+            problems.append(doc.problem(("id",), f"'{cid}' does not match the file name",
+                                        f"rename the file to {cid}.md or set id: {doc.path.stem}"))
+        if cid in seen:
+            problems.append(doc.problem(("id",), f"clause id '{cid}' is also used by {seen[cid]}"))
+            continue
+        seen[cid] = doc.shown
+        folder = doc.path.parent.name
+        if folder != data["section"]:
+            problems.append(doc.problem(("section",), f"clause is in clauses/{folder}/ but names section "
+                                        f"'{data['section']}'", f"move it to clauses/{data['section']}/"))
+        if data["changelog"][0]["version"] != data["version"]:
+            problems.append(doc.problem(("changelog", 0, "version"),
+                                        f"newest changelog entry is {data['changelog'][0]['version']} but the "
+                                        f"clause is version {data['version']}", "add a changelog entry first"))
+        for name, value in data.get("conditions", {}).get("options", {}).items():
+            key = ("conditions", "options", name)
+            if name not in options:
+                problems.append(doc.problem(key, f"unknown option '{name}'",
+                                            did_you_mean(name, options) or "declare it in clauses/library.yaml"))
+            else:
+                problems.extend(_option_value(doc, key, value, options[name]))
+        problems.extend(_body_problems(doc))
+        clauses[cid] = Clause(
+            id=cid, version=data["version"], title=data["title"], section=data["section"],
+            covers=tuple(data["covers"]), conditions=freeze(data.get("conditions", {})),
+            source=tuple(data["source"]), locked=bool(data.get("locked", True)),
+            changelog=tuple(ChangeNote(c["version"], date.fromisoformat(c["date"]), c["note"])
+                            for c in data["changelog"]),
+            body=doc.body, path=doc.shown, body_line=doc.body_line,
+        )
+    return clauses
+
+
+def _body_problems(doc: YamlDoc) -> list[Problem]:
+    problems = []
+    try:
+        compile_template(doc.body)
+    except TemplateProblem as exc:
+        problems.append(Problem(doc.shown, doc.body_line + exc.line - 1, 0, "", exc.message))
+        return problems
+    fenced = False
+    for i, line in enumerate(doc.body.splitlines()):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and _HEADING.match(line):
+            problems.append(Problem(doc.shown, doc.body_line + i, 1, "", "headings are not allowed in a clause body",
+                                    "the clause title is its heading; split it into two clauses"))
+    for var in variables(doc.body):
+        if var.path[0] not in ROOTS:
+            problems.append(Problem(doc.shown, doc.body_line + var.line - 1, 0, var.dotted,
+                                    f"unknown name '{var.path[0]}'",
+                                    did_you_mean(var.path[0], ROOTS) or f"use one of: {', '.join(ROOTS)}"))
+    return problems
+
+
+def _option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Mapping[str, Any]) -> list[Problem]:
+    kind = {"boolean": bool, "string": str, "integer": int}[spec["type"]]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return [doc.problem(key, f"must be {'true or false' if kind is bool else spec['type']}, not {value!r}")]
+    choices = spec.get("choices")
+    if choices and value not in choices:
+        return [doc.problem(key, f"'{value}' is not one of: {', '.join(choices)}", did_you_mean(str(value), choices))]
+    return []
+
+
+def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem]) -> dict[str, Policy]:
+    raw: dict[str, YamlDoc] = {}
+    for doc in docs:
+        found = schema.check(doc, "policy")
+        if found:
+            problems.extend(found)
+            continue
+        pid = doc.data["id"]
+        if pid != doc.path.stem:
+            problems.append(doc.problem(("id",), f"'{pid}' does not match the file name",
+                                        f"rename the file to {pid}.yaml or set id: {doc.path.stem}"))
+        raw[pid] = doc
+    policies: dict[str, Policy] = {}
+    for pid, doc in raw.items():
+        parts = _expand(pid, raw, clauses, problems, ())
+        if parts is None:
+            continue
+        listed: dict[str, int] = {}
+        for part in parts:
+            for cid in part.clauses:
+                listed[cid] = listed.get(cid, 0) + 1
+        for cid, count in listed.items():
+            if count > 1 and cid in clauses:
+                problems.append(doc.problem(("parts",), f"clause '{cid}' appears {count} times in this policy"))
+        for i, rel in enumerate(doc.data.get("related", [])):
+            if rel not in raw:
+                problems.append(doc.problem(("related", i), f"unknown policy '{rel}'", did_you_mean(rel, raw)))
+        d = doc.data
+        policies[pid] = Policy(
+            id=pid, title=d["title"], version=d["version"], summary=d.get("summary", ""), owner=d["owner"],
+            approver=d["approver"], review_months=d["review_months"], audience=d["audience"],
+            published=d.get("published", True), related=tuple(d.get("related", [])), parts=tuple(parts),
+            path=doc.shown,
+        )
+    return policies
+
+
+def _expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
+            chain: tuple[str, ...]) -> list[Part] | None:
+    doc = raw[pid]
+    parts: list[Part] = []
+    for i, part in enumerate(doc.data["parts"]):
+        if "include" in part:
+            other = part["include"]
+            if other not in raw:
+                problems.append(doc.problem(("parts", i, "include"), f"unknown policy '{other}'",
+                                            did_you_mean(other, raw)))
+                continue
+            if other in chain + (pid,):
+                problems.append(doc.problem(("parts", i, "include"), f"including '{other}' makes a loop"))
+                continue
+            if not chain:
+                inner = _expand(other, raw, clauses, [], chain + (pid,))
+            else:
+                inner = _expand(other, raw, clauses, problems, chain + (pid,))
+            parts.extend(inner or [])
+            continue
+        for j, cid in enumerate(part["clauses"]):
+            if cid not in clauses and not chain:
+                problems.append(doc.problem(("parts", i, "clauses", j), f"unknown clause '{cid}'",
+                                            did_you_mean(cid, clauses)))
+        parts.append(Part(part["heading"], part.get("intro", ""), tuple(c for c in part["clauses"] if c in clauses)))
+    return parts
+
+
+# --- trust and settings ---------------------------------------------------------------
+
+def _trust(sources: Sources, problems: list[Problem]) -> dict[str, Any] | None:
+    doc = sources.trust
+    if doc is None:
+        return None
+    found = schema.check(doc, "trust")
+    problems.extend(found)
+    if found:
+        return None
+    if (logo := doc.data["trust"].get("logo")) and not (doc.path.parent / logo).is_file():
+        problems.append(doc.problem(("trust", "logo"), f"no file settings/{logo}"))
+    return doc.data
+
+
+def _settings(sources: Sources, trust: Mapping[str, Any], library: Library | None,
+              problems: list[Problem]) -> dict[str, Setting]:
+    settings: dict[str, Setting] = {}
+    defaults = trust.get("defaults", {})
+    authorities = trust["local_authorities"]
+    options = library.options if library else {}
+    for doc in sources.settings:
+        sid = doc.path.stem
+        if not _ID.match(sid):
+            problems.append(Problem(doc.shown, 0, 0, "", f"'{sid}' is not a usable school id",
+                                    "name the file with lower-case letters, digits and hyphens, e.g. oakfield.yaml"))
+            continue
+        found = schema.check(doc, "setting")
+        problems.extend(found)
+        if found:
+            continue
+        la_key = doc.data["school"]["local_authority"]
+        if la_key not in authorities:
+            problems.append(doc.problem(("school", "local_authority"), f"unknown local authority '{la_key}'",
+                                        did_you_mean(la_key, authorities) or
+                                        "add it under local_authorities in settings/trust.yaml"))
+            continue
+        values = merge(defaults, doc.data)
+        if library is not None:
+            given = doc.data.get("options", {})
+            for name, value in values.get("options", {}).items():
+                where = ("options", name) if name in given else None
+                if name not in options:
+                    if where:
+                        problems.append(doc.problem(where, f"unknown option '{name}'",
+                                                    did_you_mean(name, options) or
+                                                    f"options are: {', '.join(options)}"))
+                    else:
+                        problems.append(Problem("settings/trust.yaml", 0, 0, f"defaults.options.{name}",
+                                                f"unknown option '{name}'", did_you_mean(name, options)))
+                elif where:
+                    problems.extend(_option_value(doc, where, value, options[name]))
+        settings[sid] = Setting(sid, doc.shown, freeze(values), freeze(authorities[la_key]))
+    return settings
+
+
+def _check_variables(library: Library, trust: Mapping[str, Any], settings: Mapping[str, Setting],
+                     problems: list[Problem]) -> None:
+    """Every variable of every clause that applies to a school must resolve in its settings."""
+    frame = frame_source()
+    frame_vars = [v for v in variables(frame) if v.path[0] in ROOTS]
+    for setting in settings.values():
+        facts = setting_facts(setting.values)
+        la_key = setting.values["school"]["local_authority"]
+        for policy in library.policies.values():
+            ctx = clause_context(trust, setting.values, setting.local_authority,
+                                 {"id": policy.id, "title": policy.title, "version": policy.version})
+            for part in policy.parts:
+                for cid in part.clauses:
+                    clause = library.clauses[cid]
+                    if not applies(clause.conditions, facts):
+                        continue
+                    for var in variables(clause.body):
+                        gap = missing(var.path, ctx) if var.path[0] in ROOTS else None
+                        if gap:
+                            where, key = settings_key(gap, setting.path, la_key)
+                            problems.append(Problem(
+                                clause.path, clause.body_line + var.line - 1, 0, var.dotted,
+                                f"not set for {setting.path} (clause {cid})",
+                                f"set {key} in {where}" + ("" if where != setting.path else
+                                                          " or under defaults in settings/trust.yaml")))
+            for var in frame_vars:
+                gap = missing(var.path, ctx)
+                if gap:
+                    where, key = settings_key(gap, setting.path, la_key)
+                    problems.append(Problem(where, 0, 0, key, "is required by every policy document "
+                                            "(cover, key people and approval block)",
+                                            f"set it in {where}" + ("" if where != setting.path else
+                                                                   " or under defaults in settings/trust.yaml")))
+
+
+__all__ = ["validate", "frame_source", "Path"]
