@@ -23,7 +23,7 @@ from .dates import long_date
 # turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
 # at the beginning of a line.
 _INLINE = re.compile(r"([\\`*_{}\[\]<>|~^&])")
-_LINE_START = re.compile(r"^(\s*)(\d*)([#+\-=:.)])")
+_LINE_START = re.compile(r"^(\s*)(\d*)([#+\-=:]|(?<=\d)[.)](?=\s|$))")
 
 
 class Markdown(str):
@@ -121,7 +121,10 @@ class Variable:
 @lru_cache(maxsize=4096)
 def variables(source: str) -> tuple[Variable, ...]:
     """Every settings path the template reads, except those it guards with `is defined`."""
-    ast = environment().parse(source)
+    try:
+        ast = environment().parse(source)
+    except TemplateSyntaxError:
+        return ()  # reported by compile_template
     local = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
     local |= {"loop", *environment().globals}  # Jinja's own names, not settings
     found: list[Variable] = []

@@ -225,6 +225,10 @@ def _trust(sources: Sources, problems: list[Problem]) -> dict[str, Any] | None:
         return None
     found = schema.check(doc, "trust")
     problems.extend(found)
+    defaults = doc.data.get("defaults") if isinstance(doc.data, dict) else None
+    options = sources.library.data.get("options") if sources.library and isinstance(sources.library.data, dict) else None
+    if isinstance(defaults, dict) and isinstance(defaults.get("options"), dict) and isinstance(options, dict):
+        problems.extend(_option_problems(doc, defaults["options"], options, ("defaults", "options")))
     if found:
         return None
     if (logo := doc.data["trust"].get("logo")) and not (doc.path.parent / logo).is_file():
@@ -246,31 +250,33 @@ def _settings(sources: Sources, trust: Mapping[str, Any], library: Library | Non
             continue
         found = schema.check(doc, "setting")
         problems.extend(found)
+        data = doc.data if isinstance(doc.data, dict) else {}
+        given = data.get("options") if isinstance(data.get("options"), dict) else {}
+        if library is not None:
+            problems.extend(_option_problems(doc, given, options))
         if found:
             continue
-        la_key = doc.data["school"]["local_authority"]
+        la_key = data["school"]["local_authority"]
         if la_key not in authorities:
             problems.append(doc.problem(("school", "local_authority"), f"unknown local authority '{la_key}'",
                                         did_you_mean(la_key, authorities) or
                                         "add it under local_authorities in settings/trust.yaml"))
             continue
-        values = merge(defaults, doc.data)
-        if library is not None:
-            given = doc.data.get("options", {})
-            for name, value in values.get("options", {}).items():
-                where = ("options", name) if name in given else None
-                if name not in options:
-                    if where:
-                        problems.append(doc.problem(where, f"unknown option '{name}'",
-                                                    did_you_mean(name, options) or
-                                                    f"options are: {', '.join(options)}"))
-                    else:
-                        problems.append(Problem("settings/trust.yaml", 0, 0, f"defaults.options.{name}",
-                                                f"unknown option '{name}'", did_you_mean(name, options)))
-                elif where:
-                    problems.extend(_option_value(doc, where, value, options[name]))
+        values = merge(defaults, data)
         settings[sid] = Setting(sid, doc.shown, freeze(values), freeze(authorities[la_key]))
     return settings
+
+
+def _option_problems(doc: YamlDoc, given: Mapping[str, Any], options: Mapping[str, Any],
+                     base: tuple[str, ...] = ("options",)) -> list[Problem]:
+    problems = []
+    for name, value in given.items():
+        if name not in options:
+            problems.append(doc.problem(base + (name,), f"unknown option '{name}'",
+                                        did_you_mean(str(name), options) or f"options are: {', '.join(options)}"))
+        else:
+            problems.extend(_option_value(doc, base + (name,), value, options[name]))
+    return problems
 
 
 def _check_variables(library: Library, trust: Mapping[str, Any], settings: Mapping[str, Setting],

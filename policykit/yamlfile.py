@@ -99,7 +99,9 @@ def parse_yaml(text: str, path: Path, shown: str, line_offset: int = 0) -> YamlD
         line = (mark.line + 1 + line_offset) if mark else 0
         col = (mark.column + 1) if mark else 0
         msg = f"malformed YAML: {exc.problem or exc.context}"
-        hint = "use spaces, not tabs, to indent" if "\t" in text and "tab" in str(exc).lower() else ""
+        lines = text.splitlines()
+        bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        hint = "use spaces, not tabs, to indent" if "\t" in bad_line else ""
         raise YamlError(Problem(shown, line, col, "", msg, hint)) from None
     except yaml.YAMLError as exc:
         raise YamlError(Problem(shown, message=f"malformed YAML: {exc}")) from None

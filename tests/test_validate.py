@@ -1,0 +1,140 @@
+"""validate: every problem in one run, each located, with hints."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+import policykit
+from policykit.cli import main
+from tests.conftest import CLAUSE_PHONES, SCHOOL
+
+
+def problems_of(root) -> list[str]:
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    return [str(p) for p in err.value.problems]
+
+
+def test_mini_trust_is_valid(mini):
+    project = policykit.validate(mini())
+    assert sorted(project.settings) == ["alpha", "beta"]
+    assert project.library.policies["remote"].parts[0].clauses == ("rw-phones", "rw-platform")
+
+
+def test_every_kind_of_problem_is_reported_at_once(mini):
+    root = mini({
+        # unknown key (misspelt) and wrong type in a school file
+        "settings/alpha.yaml": SCHOOL.format(name="Alpha", urn="100001", phase="primary")
+        + "terminolgy:\n  head: Head\noptions:\n  work_phones: sometimes\n",
+        # duplicate key
+        "settings/beta.yaml": SCHOOL.format(name="Beta", urn="100002", phase="secondary") + "school:\n  name: B\n",
+        # unknown clause id in a policy
+        "clauses/policies/remote.yaml": "id: remote\ntitle: R\nversion: 1.0.0\nowner: dsl\napprover: board\n"
+        "review_months: 12\naudience: All staff\nparts:\n  - heading: H\n    clauses: [rw-phones, rw-platfrom]\n",
+        # malformed YAML in another policy
+        "clauses/policies/broken.yaml": "id: broken\ntitle: [unclosed\n",
+        # malformed front matter
+        "clauses/remote-working/rw-bad.md": "---\nid: rw-bad\ntitle: no closing line\n",
+    })
+    found = problems_of(root)
+    assert "settings/alpha.yaml:11:1: terminolgy: unknown key (did you mean 'terminology'?)" in found
+    assert ("settings/alpha.yaml:14:3: options.work_phones: must be true or false, not 'sometimes'" in found)
+    assert ("settings/beta.yaml:11:1: school: duplicate key (first given on line 1) (keep one of them)" in found)
+    assert ("clauses/policies/remote.yaml:10:26: parts[0].clauses[1]: unknown clause 'rw-platfrom' "
+            "(did you mean 'rw-platform'?)" in found)
+    assert any(p.startswith("clauses/policies/broken.yaml:3:1: malformed YAML") for p in found)
+    assert ("clauses/remote-working/rw-bad.md:1:1: front matter is not closed: add a line '---' after the "
+            "clause's keys" in found)
+
+
+def test_missing_variable_in_one_school_only(mini):
+    # beta (secondary) gets rw-platform, which reads options.platform; beta drops it.
+    trust = (mini_trust := mini()) / "settings" / "trust.yaml"
+    trust.write_text(trust.read_text().replace("    platform: Teams\n", ""))
+    found = problems_of(mini_trust)
+    assert found == [
+        "clauses/remote-working/rw-platform.md:15: options.platform: not set for settings/beta.yaml "
+        "(clause rw-platform) (set options.platform in settings/beta.yaml or under defaults in settings/trust.yaml)"
+    ]
+
+
+def test_schema_type_enum_pattern_and_minimum(mini):
+    root = mini({
+        "settings/alpha.yaml": "school:\n  name: A\n  urn: 12345\n  phase: primry\n  type: mainstream\n"
+        "  local_authority: shyre\n",
+        "clauses/policies/remote.yaml": "id: remote\ntitle: R\nversion: 1.0.0\nowner: dsl\napprover: board\n"
+        "review_months: 0\naudience: All staff\nparts:\n  - heading: H\n    clauses: [rw-phones]\n",
+    })
+    found = problems_of(root)
+    assert "settings/alpha.yaml:3:3: school.urn: must be text, not a number (put quotes round it)" in found
+    assert ("settings/alpha.yaml:4:3: school.phase: 'primry' is not one of: early-years, primary, secondary, "
+            "all-through (did you mean 'primary'?)" in found)
+    assert "clauses/policies/remote.yaml:6:1: review_months: must be at least 1" in found
+
+
+def test_unknown_local_authority_and_option_condition(mini):
+    clause = CLAUSE_PHONES.replace("covers: [RW-03]\n", "covers: [RW-03]\nconditions:\n  options:\n    work_phone: true\n")
+    root = mini({
+        "settings/alpha.yaml": SCHOOL.format(name="A", urn="100001", phase="primary").replace("shire", "shyre"),
+        "clauses/remote-working/rw-phones.md": clause,
+    })
+    found = problems_of(root)
+    assert ("settings/alpha.yaml:6:3: school.local_authority: unknown local authority 'shyre' "
+            "(did you mean 'shire'?)" in found)
+    assert ("clauses/remote-working/rw-phones.md:9:5: conditions.options.work_phone: unknown option 'work_phone' "
+            "(did you mean 'work_phones'?)" in found)
+
+
+def test_clause_checks(mini):
+    body_heading = CLAUSE_PHONES.replace("If you must", "## A heading\nIf you must")
+    root = mini({
+        "clauses/remote-working/rw-phones.md": body_heading.replace("version: 1.1.0\ntitle", "version: 1.2.0\ntitle"),
+        "clauses/remote-working/rw-platform.md": None,
+        "clauses/acceptable-use/rw-platform.md": CLAUSE_PHONES.replace("id: rw-phones", "id: rw-platform"),
+    })
+    found = problems_of(root)
+    assert any("rw-phones.md:9:5: changelog[0].version: newest changelog entry is 1.1.0 but the clause is "
+               "version 1.2.0" in p for p in found)
+    assert any("rw-phones.md:21:1: headings are not allowed in a clause body" in p for p in found)
+    assert any("clauses/acceptable-use/rw-platform.md:5:1: section: clause is in clauses/acceptable-use/ but names "
+               "section 'remote-working'" in p for p in found)
+
+
+def test_template_syntax_error_and_unknown_root_name(mini):
+    root = mini({"clauses/remote-working/rw-phones.md": CLAUSE_PHONES.replace(
+        "Ask {{ people.dsl.name }}", "Ask {{ peple.dsl.name }} {% if %}")})
+    found = problems_of(root)
+    assert found == ["clauses/remote-working/rw-phones.md:21: template syntax error: Expected an expression, "
+                     "got 'end of statement block'"]
+    root2 = mini({"clauses/remote-working/rw-phones.md": CLAUSE_PHONES.replace(
+        "Ask {{ people.dsl.name }}", "Ask {{ peple.dsl.name }}")})
+    assert problems_of(root2) == [
+        "clauses/remote-working/rw-phones.md:21: peple.dsl.name: unknown name 'peple' (did you mean 'people'?)"]
+
+
+def test_cli_validate_reports_problems_without_traceback(mini):
+    root = mini({"settings/alpha.yaml": "school: [unclosed\n", "settings/beta.yaml": "school:\n  nme: x\n"})
+    result = CliRunner().invoke(main, ["validate", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "settings/alpha.yaml:2:1: malformed YAML" in result.output
+    assert "settings/beta.yaml:2:3: school.nme: unknown key (did you mean 'name'?)" in result.output
+    assert "problems found; nothing was written." in result.output
+
+
+def test_cli_validate_ok(mini):
+    result = CliRunner().invoke(main, ["validate", "--root", str(mini())])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 2 clauses, 1 policies, 2 schools")
+
+
+def test_not_a_trust_repository(tmp_path):
+    result = CliRunner().invoke(main, ["validate", "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no clauses/ and settings/ folder here" in result.output
+
+
+def test_example_trust_is_valid(example_trust):
+    project = policykit.validate(example_trust)
+    assert len(project.settings) >= 4
