@@ -75,7 +75,7 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
         "approval_status": "draft",
         "audience": policy.audience,
         "summary": policy.summary,
-        "related": [doc_title for doc_title in _related(doc)],
+        "related": list(doc.related),
         "key_people": _key_people(doc.setting, context["la"]),
         "parts": parts,
         "keywords": ["policy", *sorted({c.section for p in doc.parts for c in p.clauses})],
@@ -97,10 +97,6 @@ def _epoch(doc: DocumentPlan) -> int:
     from datetime import datetime, timezone
 
     return int(datetime(doc.issued.year, doc.issued.month, doc.issued.day, 12, tzinfo=timezone.utc).timestamp())
-
-
-def _related(doc: DocumentPlan) -> list[str]:
-    return list(doc.policy.related)
 
 
 def _role(role: str, setting: Setting) -> str:

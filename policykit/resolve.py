@@ -31,6 +31,7 @@ class DocumentPlan:
     library_release: str
     issued: date  # the date the text is dated from: the library release (approval comes later)
     review_due: date
+    related: tuple[str, ...] = ()  # titles of related policies
 
     @property
     def key(self) -> str:
@@ -71,6 +72,7 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                 setting=setting, policy=policy, parts=tuple(parts), context=freeze(context),
                 library_release=library.release, issued=library.date,
                 review_due=add_months(library.date, policy.review_months),
+                related=tuple(library.policies[r].title for r in policy.related),
             ))
     return Plan(project, tuple(documents))
 
