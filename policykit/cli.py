@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
-from .build import build as run_build, validate as run_validate
+from .build import build as run_build
+from .check import check as run_check
 from .errors import PolicykitError
 
 T = TypeVar("T")
@@ -63,7 +64,7 @@ def main() -> None:
 @root_option
 def validate(root: Path) -> None:
     """Check every clause, policy and settings file; report every problem at once."""
-    project = _run(lambda: run_validate(root))
+    project = _run(lambda: run_check(root))
     lib = project.library
     click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
                f"(library release {lib.release})")

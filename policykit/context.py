@@ -45,6 +45,7 @@ def clause_context(trust: Mapping[str, Any], values: Mapping[str, Any], local_au
         "reporting": values.get("reporting", {}),
         "la": local_authority,
         "policy": policy or {},
+        "adaptations": values.get("adaptations", {}),
     }
 
 

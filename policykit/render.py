@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .errors import PolicykitError, Problem
-from .model import ROLE_LABELS, Setting
+from .model import ROLE_LABELS, Clause, Setting
 from .resolve import DocumentPlan, Plan
-from .templating import Markdown, TemplateProblem, render as render_template
+from .templating import Markdown, TemplateProblem, escape, render as render_template
 from .validate import frame_source
 
 
@@ -36,20 +37,21 @@ def render(plan: Plan) -> tuple[RenderedDocument, ...]:
         try:
             out.append(render_document(doc))
         except _ClauseFailure as exc:
-            problems.append(exc.problem)
+            problems.extend(exc.problems)
     if problems:
         raise PolicykitError(problems)
     return tuple(out)
 
 
 class _ClauseFailure(Exception):
-    def __init__(self, problem: Problem):
-        self.problem = problem
+    def __init__(self, *problems: Problem):
+        self.problems = problems
 
 
 def render_document(doc: DocumentPlan) -> RenderedDocument:
     context = dict(doc.context)
     parts = []
+    texts: list[tuple[Clause, str]] = []
     for part in doc.parts:
         clauses = []
         for clause in part.clauses:
@@ -58,6 +60,11 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
             except TemplateProblem as exc:
                 raise _ClauseFailure(Problem(clause.path, clause.body_line + max(exc.line, 1) - 1, 0, "",
                                              f"{exc.message} (building {doc.key})")) from None
+            adaptation = context["adaptations"].get(clause.id)
+            if adaptation:
+                local = local_text(adaptation.get("replace") or adaptation["append"])
+                text = local if "replace" in adaptation else f"{text.strip()}\n\n{local}"
+            texts.append((clause, text))
             clauses.append({"id": clause.id, "title": Markdown(clause.title), "version": clause.version,
                             "text": Markdown(text.strip())})
         parts.append({"heading": Markdown(part.heading), "intro": Markdown(part.intro.strip()), "clauses": clauses})
@@ -85,12 +92,56 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
         markdown = render_template(frame_source(), context)
     except TemplateProblem as exc:
         raise _ClauseFailure(Problem(doc.setting.path, 0, 0, "", f"{exc.message} (building {doc.key})")) from None
+    avoided = _avoided_terms(doc, texts, markdown)
+    if avoided:
+        raise _ClauseFailure(*avoided)
     return RenderedDocument(
         key=doc.key, setting_id=doc.setting.id, policy_id=policy.id, markdown=markdown,
         title=policy.title, school=doc.setting.name, trust=str(context["trust"]["name"]),
         epoch=_epoch(doc), clause_versions=doc.clause_versions,
         colours={f"colour-{k}": v for k, v in context["trust"].get("colours", {}).items()},
     )
+
+
+def _avoided_terms(doc: DocumentPlan, texts: list[tuple[Clause, str]], markdown: str) -> list[Problem]:
+    """Terms the school said it does not use (terminology.avoid) must not reach its documents."""
+    terms = doc.setting.values.get("terminology", {}).get("avoid", ())
+    problems = []
+    for term in terms:
+        pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+        if not pattern.search(markdown):
+            continue
+        hint = f"{doc.setting.path} lists '{term}' under terminology.avoid"
+        found_in_clause = False
+        for clause, text in texts:
+            if pattern.search(clause.title) or pattern.search(text):
+                found_in_clause = True
+                lines = clause.body.splitlines()
+                at = next((i for i, line in enumerate(lines) if pattern.search(line)), None)
+                line = clause.body_line + at if at is not None else 0
+                problems.append(Problem(clause.path, line, 0, "", f"'{term}' appears in {doc.key}", hint +
+                                        "; use a terms.* variable, or change the value that holds it"))
+        if not found_in_clause:
+            problems.append(Problem(doc.setting.path, 0, 0, "terminology.avoid",
+                                    f"'{term}' appears in {doc.key} (from a settings value, not a clause)",
+                                    "check the names and titles in the settings"))
+    return problems
+
+
+def local_text(text: str) -> str:
+    """A school's own wording as Markdown that shows exactly what it typed.
+
+    Paragraphs are separated by a blank line; lines that start with '- ' become bullets.
+    Everything else is escaped: settings are data, never markup.
+    """
+    blocks = []
+    for para in text.strip().split("\n\n"):
+        lines = [line.strip() for line in para.strip().splitlines() if line.strip()]
+        if lines and all(line.startswith("- ") for line in lines):
+            blocks.append("\n".join("- " + escape(line[2:]) for line in lines))
+        else:
+            blocks.append(escape(" ".join(lines)))
+    return "\n\n".join(b for b in blocks if b)
 
 
 def _epoch(doc: DocumentPlan) -> int:

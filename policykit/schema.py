@@ -93,6 +93,10 @@ def _describe(doc: YamlDoc, error: ValidationError, base: tuple[Any, ...]) -> li
         return [doc.problem(path, f"needs at least {error.validator_value} item(s)")]
     if kind == "uniqueItems":
         return [doc.problem(path, "has a repeated item")]
+    if kind == "not" and error.validator_value == {"required": ["replace", "append"]}:
+        return [doc.problem(path, "give either 'replace' or 'append', not both")]
+    if kind == "minProperties":
+        return [doc.problem(path, "is empty")]
     if kind == "propertyNames":
         return [doc.problem(path, f"bad key: {error.message}")]
     return [doc.problem(path, error.message)]

@@ -36,6 +36,7 @@ def validate(sources: Sources) -> Project:
     settings = _settings(sources, trust, library, problems) if trust is not None else {}
     if library is not None and trust is not None:
         _check_variables(library, trust, settings, problems)
+        _check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
     if problems:
         raise PolicykitError(problems)
     assert library is not None and trust is not None
@@ -265,6 +266,29 @@ def _settings(sources: Sources, trust: Mapping[str, Any], library: Library | Non
         values = merge(defaults, data)
         settings[sid] = Setting(sid, doc.shown, freeze(values), freeze(authorities[la_key]))
     return settings
+
+
+def _check_adaptations(library: Library, settings: Mapping[str, Setting], docs: Mapping[str, YamlDoc],
+                       problems: list[Problem]) -> None:
+    """A school may adapt only clauses the trust left adaptable and that are in its policies."""
+    for sid, setting in settings.items():
+        adaptations = setting.values.get("adaptations", {})
+        if not adaptations:
+            continue
+        doc = docs[sid]
+        facts = setting_facts(setting.values)
+        used = {cid for policy in library.policies.values() for part in policy.parts for cid in part.clauses
+                if applies(library.clauses[cid].conditions, facts)}
+        for cid in adaptations:
+            key = ("adaptations", cid)
+            clause = library.clauses.get(cid)
+            if clause is None:
+                problems.append(doc.problem(key, f"unknown clause '{cid}'", did_you_mean(cid, library.clauses)))
+            elif clause.locked:
+                problems.append(doc.problem(key, f"clause '{cid}' is locked by the trust in {clause.path}",
+                                            "only clauses with 'locked: false' may be adapted; ask the trust"))
+            elif cid not in used:
+                problems.append(doc.problem(key, f"clause '{cid}' is not in any of this school's policies"))
 
 
 def _option_problems(doc: YamlDoc, given: Mapping[str, Any], options: Mapping[str, Any],

@@ -1,0 +1,159 @@
+"""The example clause library: coverage, variation by setting, terminology, adaptations."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import policykit
+from policykit.load import load
+from policykit.render import render
+from policykit.resolve import resolve
+from tests.conftest import REPO, SCHOOL
+
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="module")
+def project(example_trust):
+    return policykit.check(example_trust)
+
+
+@pytest.fixture(scope="module")
+def documents(project):
+    return {d.key: d for d in render(resolve(project))}
+
+
+def test_every_requirement_is_covered_by_a_clause_that_reaches_a_school(project):
+    coverage = SHARED / "coverage.yaml"
+    assert coverage.is_file(), f"the coverage list is expected at {coverage}"
+    ids = [r["id"] for r in yaml.safe_load(coverage.read_text())["requirements"]]
+    plan = resolve(project)
+    reaching = {c.id for d in plan.documents for p in d.parts for c in p.clauses}
+    covered: dict[str, set[str]] = {}
+    for clause in project.library.clauses.values():
+        for rid in clause.covers:
+            covered.setdefault(rid, set()).add(clause.id)
+    uncovered = [rid for rid in ids if rid not in covered]
+    unreached = [rid for rid in ids if rid in covered and not covered[rid] & reaching]
+    assert not uncovered, f"requirements no clause covers: {uncovered}"
+    assert not unreached, f"requirements covered only by clauses that reach no school: {unreached}"
+    unknown = sorted(set(covered) - set(ids))
+    assert not unknown, f"clauses cover ids that are not in the coverage list: {unknown}"
+
+
+EXPECTED = {
+    # clause title -> schools whose documents hold it (and no others)
+    "Mobile phones and cameras in early years areas": {"little-acorns", "st-marys", "riverside"},
+    "Online learning journals": {"little-acorns"},
+    "Young people aged 16 to 18": {"oakfield", "riverside"},
+    "Children with SEND and communication needs": {"riverside"},
+    "Looking after a work mobile phone": {"little-acorns", "oakfield", "riverside"},
+}
+
+
+@pytest.mark.parametrize("title", sorted(EXPECTED))
+def test_condition_bound_clauses_appear_exactly_where_they_apply(documents, title):
+    heading = re.compile(rf"^## {re.escape(title)}$", re.M)
+    holding = {d.setting_id for d in documents.values() if heading.search(d.markdown)}
+    assert holding == EXPECTED[title]
+    # and it is in the combined handbook of exactly those schools too
+    in_handbook = {d.setting_id for d in documents.values()
+                   if d.policy_id == "online-safety-handbook" and heading.search(d.markdown)}
+    assert in_handbook == EXPECTED[title]
+
+
+def test_every_school_gets_every_policy_with_its_own_people(project, documents):
+    for sid, setting in project.settings.items():
+        for pid in project.library.policies:
+            md = documents[f"{sid}/{pid}"].markdown
+            assert setting.values["people"]["dsl"]["name"] in md
+            assert setting.values["terminology"]["head"] in md
+
+
+def test_terminology_rules_hold(project, documents):
+    for doc in documents.values():
+        terms = project.settings[doc.setting_id].values["terminology"]
+        for term in terms.get("avoid", ()):
+            assert not re.search(rf"(?<!\w){re.escape(term)}(?!\w)", doc.markdown, re.I), (doc.key, term)
+    assert "Principal" in documents["oakfield/code-of-conduct"].markdown
+    assert "Nursery Manager" in documents["little-acorns/acceptable-use"].markdown
+
+
+def test_acceptable_use_policy_ends_with_the_acknowledgement_form(documents):
+    md = documents["oakfield/acceptable-use"].markdown
+    body = md.split("# Approval")[0]
+    last_part = body.split("\n# ")[-1]
+    for label in ("Name", "Role", "Signature", "Date"):
+        assert re.search(rf"^\| *{label}", last_part, re.M), label
+
+
+def test_a_term_the_school_avoids_is_a_validation_error(mini):
+    school = SCHOOL.format(name="Alpha", urn="100001", phase="primary") + "terminology:\n  avoid: [office]\n"
+    root = mini({"settings/alpha.yaml": school})
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.check(root)
+    assert [str(p) for p in err.value.problems] == [
+        "clauses/remote-working/rw-phones.md:19: 'office' appears in alpha/remote "
+        "(settings/alpha.yaml lists 'office' under terminology.avoid; use a terms.* variable, or change the value "
+        "that holds it)"]
+
+
+def test_locked_clause_cannot_be_adapted(mini):
+    school = SCHOOL.format(name="Alpha", urn="100001", phase="primary") + (
+        "adaptations:\n  rw-phones:\n    replace: Our own text.\n  rw-phnes:\n    append: More.\n")
+    root = mini({"settings/alpha.yaml": school})
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    assert [str(p) for p in err.value.problems] == [
+        "settings/alpha.yaml:12:3: adaptations.rw-phones: clause 'rw-phones' is locked by the trust in "
+        "clauses/remote-working/rw-phones.md (only clauses with 'locked: false' may be adapted; ask the trust)",
+        "settings/alpha.yaml:14:3: adaptations.rw-phnes: unknown clause 'rw-phnes' (did you mean 'rw-phones'?)",
+    ]
+
+
+def test_adaptable_clause_takes_local_text_literally(mini):
+    from tests.conftest import CLAUSE_PLATFORM
+
+    clause = CLAUSE_PLATFORM.replace("changelog:", "locked: false\nchangelog:")
+    school = SCHOOL.format(name="Beta", urn="100002", phase="secondary") + (
+        "adaptations:\n  rw-platform:\n    append: |\n      Use *only* <our> rooms.\n\n      - first & best\n"
+        "      - second\n")
+    root = mini({"clauses/remote-working/rw-platform.md": clause, "settings/beta.yaml": school})
+    docs = {d.key: d for d in render(resolve(policykit.check(root)))}
+    md = docs["beta/remote"].markdown
+    assert "Teach live lessons only on Teams" in md
+    assert "Use \\*only\\* \\<our\\> rooms.\n\n- first \\& best\n- second" in md
+    both = school.replace("    append: |", "    replace: x\n    append: |")
+    root2 = mini({"clauses/remote-working/rw-platform.md": clause, "settings/beta.yaml": both})
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root2)
+    assert "adaptations.rw-platform: give either 'replace' or 'append', not both" in str(err.value)
+
+
+def test_clause_versions_and_earlier_release(example_trust):
+    sources = load(example_trust)
+    library = yaml.safe_load((example_trust / "clauses" / "library.yaml").read_text())
+    assert [c["release"] for c in library["changelog"]][:2] == ["2025.1", "2024.1"]
+    history = sorted((example_trust / "clauses" / "history").glob("*.md"))
+    assert len(history) >= 4
+    current = {d.data["id"]: d.data for d in sources.clauses}
+    for path in history:
+        cid, old = path.stem.split("@")
+        assert cid in current
+        new = tuple(int(x) for x in current[cid]["version"].split("."))
+        assert tuple(int(x) for x in old.split(".")) < new
+        assert any(c["version"] == old for c in current[cid]["changelog"]), path.name
+    assert any(p.stem.startswith("aup-filtering-and-monitoring@") for p in history)
+
+
+@pytest.mark.skipif(not (SHARED / "tools" / "seedcopy.py").is_file(), reason="shared/tools/seedcopy.py not beside the repo")
+def test_clause_text_is_in_the_projects_own_words():
+    result = subprocess.run([sys.executable, str(SHARED / "tools" / "seedcopy.py"), str(REPO)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
