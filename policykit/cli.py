@@ -7,24 +7,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .approve import approve as run_approve
 from .build import build as run_build
 from .check import check as run_check
 from .errors import PolicykitError
+from .write import write_files
 
 T = TypeVar("T")
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 
-def _split(values: tuple[str, ...]) -> list[str] | None:
-    out = [v.strip() for value in values for v in value.split(",") if v.strip()]
+def _split(values: tuple[str, ...], comma: bool = True) -> list[str] | None:
+    out = [v.strip() for value in values for v in (value.split(",") if comma else [value]) if v.strip()]
     return out or None
 
 
@@ -116,3 +118,89 @@ class _progress:
             self.bar.stop()
 
 
+
+
+@main.command()
+@root_option
+@click.argument("setting")
+@click.argument("policy")
+@click.option("--body", required=True, type=click.Choice(["trust-board", "board", "committee", "head"]),
+              help="The approving body (as the scheme of delegation names it).")
+@click.option("--date", "on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Meeting date, YYYY-MM-DD.")
+@click.option("--minute", required=True, help="Minute reference, e.g. LGB/2025/14.")
+@click.option("--by", "recorded_by", default=None, help="Who records it [default: git user.name].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the approved text was built [default: ROOT/build].")
+def approve(root: Path, setting: str, policy: str, body: str, on: Any, minute: str, recorded_by: str | None,
+            out: Path | None) -> None:
+    """Record that BODY approved the built text of SETTING's POLICY."""
+    record = _run(lambda: run_approve(root, setting, policy, body, on.date(), minute, recorded_by, out))
+    click.echo(f"recorded approval {record['seq']}: {record['body']} approved {policy} for {setting} on "
+               f"{record['date']} (minute {record['minute']}; text {record['text_sha256'][:16]})")
+
+
+@main.command()
+@root_option
+@click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these schools.")
+@click.option("--policy", "policies", multiple=True, metavar="ID", help="Only these policies.")
+@click.option("--state", "states", multiple=True, metavar="STATE",
+              help="Only these states: draft, 'awaiting approval', approved, 'changed since approval', "
+                   "'review due soon', overdue.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Report as on this date [today].")
+@click.option("--fail-on", multiple=True, type=click.Choice(["overdue", "due", "changed"]),
+              help="Exit 1 if any document is overdue, due (or overdue), or changed since approval.")
+@click.option("--ics", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the review deadlines as an iCalendar file.")
+def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], states: tuple[str, ...], fmt: str,
+           as_of: Any, fail_on: tuple[str, ...], ics: Path | None) -> None:
+    """Where every school's policies stand: approved, changed, due, overdue."""
+    from .status import status as run_status, to_csv, to_ics, to_json
+
+    report = _run(lambda: run_status(root, as_of.date() if as_of else None, _split(settings), _split(policies),
+                                     _split(states, comma=False)))
+    if fmt == "csv":
+        click.echo(to_csv(report.rows), nl=False)
+    elif fmt == "json":
+        click.echo(to_json(report), nl=False)
+    else:
+        _status_table(report)
+    if ics is not None:
+        _run(lambda: write_files({ics: to_ics(report).encode("utf-8")}))
+        click.echo(f"wrote {ics}", err=True)
+    failing = report.failing(fail_on)
+    if failing:
+        click.echo(f"{len(failing)} document(s) {'/'.join(fail_on)}: "
+                   + ", ".join(f"{r.setting}/{r.policy}" for r in failing), err=True)
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _status_table(report: Any) -> None:
+    from rich.table import Table
+
+    colours = {"approved": "green", "review due soon": "yellow", "overdue": "red bold",
+               "changed since approval": "magenta", "awaiting approval": "cyan", "draft": "dim"}
+    table = Table(title=f"Policy status on {report.as_of.isoformat()}")
+    for column in ("School", "Policy", "State", "Approved on", "By", "Next review", "Days left"):
+        table.add_column(column, justify="right" if column == "Days left" else "left")
+    for r in report.rows:
+        table.add_row(r.setting, r.policy, f"[{colours.get(r.state, '')}]{_plain(r.state)}[/]",
+                      r.approved_on.isoformat() if r.approved_on else "-", _plain(r.approved_by) or "-",
+                      r.next_review.isoformat(), str(r.days_left))
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = 160  # a pipe or a file: no terminal width to fit, so do not truncate
+    console.print(table)
+
+
+@main.command()
+@root_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build folder the links point into [default: ROOT/build].")
+def acknowledgements(root: Path, fmt: str, out: Path | None) -> None:
+    """Current approved policies per school, for read-and-sign systems."""
+    from .status import acknowledgements as export, status as run_status
+
+    report = _run(lambda: run_status(root))
+    click.echo(export(report, out or Path(root) / "build", fmt), nl=False)

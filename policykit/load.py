@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PolicykitError, Problem, display_path
+from .ledger import LEDGER, LedgerLine, read_ledger
 from .yamlfile import YamlDoc, YamlError, parse_front_matter, parse_yaml, read_text
 
 TRUST_FILE = "trust.yaml"
@@ -26,6 +27,7 @@ class Sources:
     policies: tuple[YamlDoc, ...]
     settings: tuple[YamlDoc, ...]
     problems: tuple[Problem, ...]
+    ledger: tuple[LedgerLine, ...] = ()
 
 
 def load(root: Path | str = ".") -> Sources:
@@ -76,4 +78,5 @@ def load(root: Path | str = ".") -> Sources:
     clauses = tuple(d for d in (read(p, front_matter=True) for p in clause_files) if d)
     policies = tuple(d for d in (read(p) for p in policy_files) if d)
     settings = tuple(d for d in (read(p) for p in setting_files) if d)
-    return Sources(root, library, trust, clauses, policies, settings, tuple(problems))
+    ledger = read_ledger(root / LEDGER)
+    return Sources(root, library, trust, clauses, policies, settings, tuple(problems), ledger)

@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from .ledger import Approval
 
 SECTIONS = ("code-of-conduct", "acceptable-use", "remote-working", "safer-working-practice")
 
@@ -118,3 +121,7 @@ class Project:
     trust: Mapping[str, Any]
     settings: Mapping[str, Setting]
     digest: str = field(default="", compare=False)
+    approvals: tuple["Approval", ...] = ()
+
+    def approvals_for(self, setting: str, policy: str) -> tuple["Approval", ...]:
+        return tuple(a for a in self.approvals if a.setting == setting and a.policy == policy)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from .errors import PolicykitError, Problem
+from .approvals import Standing, standing
+from .dates import long_date
 from .model import ROLE_LABELS, Clause, Setting
+from .scheme import body_name
 from .resolve import DocumentPlan, Plan
 from .templating import Markdown, TemplateProblem, escape, render as render_template
 from .validate import frame_source
@@ -27,6 +33,11 @@ class RenderedDocument:
     epoch: int  # seconds since 1970 of the document's date: its outputs carry no clock time
     clause_versions: Mapping[str, str]
     colours: Mapping[str, str]  # trust colours (schema-checked #RRGGBB) for the PDF and HTML
+    text_sha256: str = ""  # fingerprint of the approvable text (see approvable_content)
+    content: Mapping[str, Any] | None = None  # that text, clause by clause
+    standing: Standing | None = None  # where this text stands against the approval ledger
+    issued: date | None = None  # the library release date
+    logo: str | None = None  # absolute path of the trust's logo (settings trust.logo), if it has one
 
 
 def render(plan: Plan) -> tuple[RenderedDocument, ...]:
@@ -35,12 +46,17 @@ def render(plan: Plan) -> tuple[RenderedDocument, ...]:
     out = []
     for doc in plan.documents:
         try:
-            out.append(render_document(doc))
+            out.append(replace(render_document(doc), logo=_logo(plan)))
         except _ClauseFailure as exc:
             problems.extend(exc.problems)
     if problems:
         raise PolicykitError(problems)
     return tuple(out)
+
+
+def _logo(plan: Plan) -> str | None:
+    logo = plan.project.trust.get("trust", {}).get("logo")
+    return str((plan.project.root / "settings" / logo).resolve()) if logo else None
 
 
 class _ClauseFailure(Exception):
@@ -70,20 +86,30 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
         parts.append({"heading": Markdown(part.heading), "intro": Markdown(part.intro.strip()), "clauses": clauses})
     policy = doc.policy
     terms = context["terms"]
+    key_people = _key_people(doc.setting, context["la"])
+    content = approvable_content(doc, key_people, parts)
+    text_sha256 = content_hash(content)
+    place = standing(doc.approvals, text_sha256, doc.stages, doc.review_months)
+    names = [body_name(stage, terms, context["trust"]) for stage in doc.stages]
+    dated = place.current.date if place.current else doc.issued
     context["doc"] = {
         "version": policy.version,
         "library_release": doc.library_release,
-        "issued": doc.issued,
-        "review_due": doc.review_due,
+        "issued": dated,
+        "review_due": place.review_due(doc.issued),
         "owner": _role(policy.owner, doc.setting),
-        "approver": _approver(policy.approver, terms, context["trust"]),
-        "approved": False,
-        "approval_date": "Not yet approved",
-        "approval_status": "draft",
+        "approver": " then ".join(names),
+        "approved": place.approved,
+        "approval_date": long_date(place.current.date) if place.current else "Not yet approved",
+        "approval_status": "Approved" if place.approved else "Draft: not approved",
+        "approval_note": _approval_note(place, names),
+        "minutes": "; ".join(r.minute for r in place.current.records) if place.current else "",
+        "history": _history(place, doc, terms, context["trust"]),
+        "text_sha256": text_sha256,
         "audience": policy.audience,
         "summary": policy.summary,
         "related": list(doc.related),
-        "key_people": _key_people(doc.setting, context["la"]),
+        "key_people": key_people,
         "parts": parts,
         "keywords": ["policy", *sorted({c.section for p in doc.parts for c in p.clauses})],
         "subject": f"{policy.title} for {doc.setting.name}",
@@ -98,7 +124,9 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
     return RenderedDocument(
         key=doc.key, setting_id=doc.setting.id, policy_id=policy.id, markdown=markdown,
         title=policy.title, school=doc.setting.name, trust=str(context["trust"]["name"]),
-        epoch=_epoch(doc), clause_versions=doc.clause_versions,
+        epoch=_epoch(dated), clause_versions=doc.clause_versions, text_sha256=text_sha256, standing=place,
+        content=content,
+        issued=doc.issued,
         colours={f"colour-{k}": v for k, v in context["trust"].get("colours", {}).items()},
     )
 
@@ -144,10 +172,63 @@ def local_text(text: str) -> str:
     return "\n\n".join(b for b in blocks if b)
 
 
-def _epoch(doc: DocumentPlan) -> int:
-    from datetime import datetime, timezone
+def _epoch(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc).timestamp())
 
-    return int(datetime(doc.issued.year, doc.issued.month, doc.issued.day, 12, tzinfo=timezone.utc).timestamp())
+
+def approvable_content(doc: DocumentPlan, key_people: list[dict[str, str]],
+                       parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The text governors approve: everything but the approval details and the layout.
+
+    Recording an approval (or restyling the documents) therefore does not change it.
+    """
+    return {
+        "policy": doc.policy.id, "title": doc.policy.title, "version": doc.policy.version,
+        "school": doc.setting.name, "key_people": key_people,
+        "parts": [{"heading": str(p["heading"]), "intro": str(p["intro"]),
+                   "clauses": [[c["id"], c["version"], str(c["title"]), str(c["text"])] for c in p["clauses"]]}
+                  for p in parts],
+    }
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _approval_note(place: Standing, names: list[str]) -> str:
+    if place.current:
+        bodies = " and ".join(f"the {r.body} on {long_date(r.date)} (minute {r.minute})" for r in place.current.records)
+        return f"Approved by {bodies}."
+    if place.pending:
+        done = " and ".join(f"the {r.body} on {long_date(r.date)}" for r in place.pending)
+        return f"Approved by {done}; awaiting approval by the {names[len(place.pending)]}."
+    if place.latest:
+        return (f"This text has changed since the {place.latest.last.body} approved an earlier version on "
+                f"{long_date(place.latest.date)}; it needs approval by the {' then the '.join(names)}.")
+    return f"Not yet approved. This policy is approved by the {' then the '.join(names)}."
+
+
+def _history(place: Standing, doc: DocumentPlan, terms: Mapping[str, Any],
+             trust: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Document control rows: every approval of this school's policy, then the current draft."""
+    notes = {str(c["release"]): "; ".join(c["notes"]) for c in doc.library_changelog}
+    rows = []
+    for decision in place.decisions:
+        last = decision.last
+        rows.append({
+            "version": f"{last.policy_version} (library {last.library_release})",
+            "date": long_date(decision.date),
+            "summary": notes.get(last.library_release, "Approved text"),
+            "approved_by": "; ".join(f"{r.body}, minute {r.minute}" for r in decision.records),
+        })
+    if not place.approved:
+        rows.append({
+            "version": f"{doc.policy.version} (library {doc.library_release})",
+            "date": long_date(doc.issued),
+            "summary": notes.get(doc.library_release, "Draft"),
+            "approved_by": "Not yet approved",
+        })
+    return rows
 
 
 def _role(role: str, setting: Setting) -> str:
@@ -155,16 +236,6 @@ def _role(role: str, setting: Setting) -> str:
     label = ROLE_LABELS.get(role) or terms.get({"head": "head", "chair": "chair"}[role], role)
     person = setting.values.get("people", {}).get(role)
     return f"{label} ({person['name']})" if person else label
-
-
-def _approver(approver: str, terms: Mapping[str, Any], trust: Mapping[str, Any]) -> str:
-    if approver == "trust-board":
-        return str(trust.get("board", "Trust Board"))
-    if approver == "head":
-        return str(terms["head"])
-    if approver == "committee":
-        return str(terms.get("committee", terms["board"]))
-    return str(terms["board"])
 
 
 def _key_people(setting: Setting, la: Mapping[str, Any]) -> list[dict[str, str]]:

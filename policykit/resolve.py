@@ -8,9 +8,10 @@ from typing import Any, Iterable, Mapping
 
 from .conditions import applies, setting_facts
 from .context import clause_context
-from .dates import add_months
 from .errors import Problem, UsageError, did_you_mean
+from .ledger import Approval
 from .model import Clause, Policy, Project, Setting, freeze
+from .scheme import review_months, stages
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,11 @@ class DocumentPlan:
     context: Mapping[str, Any]
     library_release: str
     issued: date  # the date the text is dated from: the library release (approval comes later)
-    review_due: date
     related: tuple[str, ...] = ()  # titles of related policies
+    stages: tuple[str, ...] = ("board",)  # who approves, in order (scheme of delegation)
+    review_months: int = 12  # the cycle after the scheme's caps
+    approvals: tuple[Approval, ...] = ()  # this school x policy's ledger records
+    library_changelog: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def key(self) -> str:
@@ -71,8 +75,11 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
             documents.append(DocumentPlan(
                 setting=setting, policy=policy, parts=tuple(parts), context=freeze(context),
                 library_release=library.release, issued=library.date,
-                review_due=add_months(library.date, policy.review_months),
                 related=tuple(library.policies[r].title for r in policy.related),
+                stages=stages(project.trust, policy, setting.values["school"]["type"]),
+                review_months=review_months(project.trust, policy),
+                approvals=project.approvals_for(sid, pid),
+                library_changelog=library.changelog,
             ))
     return Plan(project, tuple(documents))
 

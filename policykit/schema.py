@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from .errors import Problem, did_you_mean
 from .yamlfile import YamlDoc, dotted
 
-KINDS = ("clause", "policy", "library", "setting", "trust")
+KINDS = ("clause", "policy", "library", "setting", "trust", "approval")
 
 
 def schema_dir() -> Path:

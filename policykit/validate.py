@@ -13,7 +13,9 @@ from . import schema
 from .conditions import applies, setting_facts
 from .context import ROOTS, clause_context, merge, settings_key
 from .errors import PolicykitError, Problem, did_you_mean
+from .ledger import LEDGER, Approval, chain_problems, to_approval
 from .load import Sources
+from .scheme import stages
 from .model import ChangeNote, Clause, Library, Part, Policy, Project, Setting, freeze
 from .templating import TemplateProblem, compile_template, missing, variables
 from .yamlfile import YamlDoc
@@ -37,10 +39,56 @@ def validate(sources: Sources) -> Project:
     if library is not None and trust is not None:
         _check_variables(library, trust, settings, problems)
         _check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
+    if library is not None and trust is not None and sources.trust is not None:
+        for pid in trust.get("scheme_of_delegation", {}).get("policies", {}):
+            if pid not in library.policies:
+                problems.append(sources.trust.problem(("scheme_of_delegation", "policies", pid),
+                                                      f"unknown policy '{pid}'", did_you_mean(pid, library.policies)))
+    approvals = _ledger(sources, library, trust, settings, problems)
     if problems:
         raise PolicykitError(problems)
     assert library is not None and trust is not None
-    return Project(sources.root, library, freeze(trust), settings, digest=_digest(sources))
+    return Project(sources.root, library, freeze(trust), settings, digest=_digest(sources), approvals=approvals)
+
+
+def _ledger(sources: Sources, library: Library | None, trust: Mapping[str, Any] | None,
+            settings: Mapping[str, Setting], problems: list[Problem]) -> tuple[Approval, ...]:
+    """Ledger records: intact chain, valid fields, known schools and policies, allowed bodies."""
+    shown = LEDGER.as_posix()
+    problems.extend(chain_problems(sources.ledger, shown))
+    approvals = []
+    for entry in sources.ledger:
+        if not isinstance(entry.data, dict):
+            continue
+        data = {k: v for k, v in entry.data.items() if k != "hash"}
+        doc = YamlDoc(sources.root / LEDGER, shown, data, {(): (entry.line, 0)})
+        found = schema.check(doc, "approval")
+        if found:
+            problems.extend(Problem(p.path, entry.line, 0, f"record {entry.data.get('seq', '?')}: {p.key}".rstrip(": "),
+                                    p.message, p.hint) for p in found)
+            continue
+        record = to_approval(data)
+        where = f"record {record.seq}"
+        if record.setting not in settings:
+            if settings or not problems:
+                problems.append(Problem(shown, entry.line, 0, where, f"unknown school '{record.setting}'",
+                                        did_you_mean(record.setting, settings)))
+            continue
+        if library is None or trust is None:
+            continue
+        policy = library.policies.get(record.policy)
+        if policy is None:
+            problems.append(Problem(shown, entry.line, 0, where, f"unknown policy '{record.policy}'",
+                                    did_you_mean(record.policy, library.policies)))
+            continue
+        allowed = stages(trust, policy, settings[record.setting].values["school"]["type"])
+        if record.stage not in allowed:
+            problems.append(Problem(shown, entry.line, 0, where, f"the scheme of delegation does not let "
+                                    f"'{record.stage}' approve {record.policy} at {record.setting}",
+                                    f"allowed: {', '.join(allowed)}"))
+            continue
+        approvals.append(record)
+    return tuple(approvals)
 
 
 def _digest(sources: Sources) -> str:

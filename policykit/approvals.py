@@ -1,0 +1,98 @@
+"""Where a document stands against the ledger: which exact texts were approved, and when.
+
+A text is approved when every stage the scheme of delegation asks for has recorded it (by
+its hash). Anything else about the current text (a first stage only, a change since the
+last approval, nothing at all) means the document is a draft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterable
+
+from .dates import add_months
+from .ledger import Approval
+
+DRAFT, AWAITING, APPROVED, CHANGED, DUE, OVERDUE = (
+    "draft", "awaiting approval", "approved", "changed since approval", "review due soon", "overdue")
+STATES = (DRAFT, AWAITING, APPROVED, CHANGED, DUE, OVERDUE)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A text approved at every stage: the records, in stage order."""
+
+    text_sha256: str
+    records: tuple[Approval, ...]
+
+    @property
+    def date(self) -> date:
+        return max(r.date for r in self.records)
+
+    @property
+    def last(self) -> Approval:
+        return self.records[-1]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One document's approval position for its current text."""
+
+    stages: tuple[str, ...]
+    current: Decision | None  # the current text's full approval, if any
+    pending: tuple[Approval, ...]  # stages recorded for the current text, when not all are
+    decisions: tuple[Decision, ...]  # every full approval of any text, oldest first
+    review_months: int
+
+    @property
+    def approved(self) -> bool:
+        return self.current is not None
+
+    @property
+    def latest(self) -> Decision | None:
+        return self.decisions[-1] if self.decisions else None
+
+    def review_due(self, fallback: date) -> date:
+        """Next review: from the latest approval, or from `fallback` for a text never approved."""
+        basis = self.current or self.latest
+        return add_months(basis.date if basis else fallback, self.review_months)
+
+    def state(self, as_of: date, due_soon_days: int, fallback: date) -> str:
+        if self.current is None:
+            if self.pending:
+                return AWAITING
+            if self.latest is None:
+                return DRAFT
+            return OVERDUE if as_of > self.review_due(fallback) else CHANGED
+        due = self.review_due(fallback)
+        if as_of > due:
+            return OVERDUE
+        if as_of >= due - timedelta(days=due_soon_days):
+            return DUE
+        return APPROVED
+
+
+def standing(records: Iterable[Approval], text_sha256: str, stages: tuple[str, ...],
+             review_months: int) -> Standing:
+    """Work out a document's standing from its ledger records (oldest first)."""
+    decisions: list[Decision] = []
+    collected: dict[str, list[Approval]] = {}
+    for record in sorted(records, key=lambda r: r.seq):
+        got = collected.setdefault(record.text_sha256, [])
+        if record.stage in (r.stage for r in got):
+            continue
+        got.append(record)
+        if [r.stage for r in got] == list(stages):
+            decisions.append(Decision(record.text_sha256, tuple(got)))
+            collected[record.text_sha256] = []
+    current = next((d for d in reversed(decisions) if d.text_sha256 == text_sha256), None)
+    pending = tuple(collected.get(text_sha256, ())) if current is None else ()
+    return Standing(stages, current, pending, tuple(decisions), review_months)
+
+
+def next_stage(standing_: Standing) -> str | None:
+    """The body whose approval the current text needs next (None when fully approved)."""
+    if standing_.approved:
+        return None
+    return standing_.stages[len(standing_.pending)]

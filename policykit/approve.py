@@ -1,0 +1,103 @@
+"""`policykit approve`: record that a body approved the text as built now."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import subprocess
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .approvals import next_stage
+from .check import check
+from .errors import PolicykitError, Problem, UsageError
+from .ledger import ARCHIVE, LEDGER, append, chain_problems, locked, read_ledger
+from .render import RenderedDocument, render
+from .resolve import resolve
+from .scheme import body_name
+from .write import write_files
+
+_BUILT_HASH = re.compile(r'^text-sha256: "([0-9a-f]{64})"$', re.M)
+
+
+def recorder() -> str:
+    """Who is recording: $POLICYKIT_USER, else git's user.name, else the login name."""
+    if os.environ.get("POLICYKIT_USER"):
+        return os.environ["POLICYKIT_USER"]
+    try:
+        name = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    return name or getpass.getuser()
+
+
+def approve(root: Path | str, setting: str, policy: str, body: str, on: date, minute: str,
+            recorded_by: str | None = None, out: Path | str | None = None,
+            today: date | None = None) -> dict[str, Any]:
+    """Append an approval of the current text of `setting` x `policy` to the ledger."""
+    root = Path(root)
+    today = today or date.today()
+    project = check(root)
+    (doc,) = render(resolve(project, [setting], [policy]))
+    plan_doc = next(d for d in resolve(project, [setting], [policy]).documents)
+    out_dir = Path(out) if out is not None else root / "build"
+    _require_built(doc, out_dir / f"{doc.key}.md")
+    if on > today:
+        raise UsageError(Problem("--date", message=f"{on.isoformat()} is in the future",
+                                 hint="record an approval on or after the meeting"))
+    assert doc.standing is not None
+    stages = doc.standing.stages
+    if body not in stages:
+        raise PolicykitError(Problem("--body", message=f"the scheme of delegation does not let '{body}' approve "
+                                     f"{policy} at {setting}", hint=f"it is approved by: {', '.join(stages)}"))
+    wanted = next_stage(doc.standing)
+    if wanted is None:
+        raise PolicykitError(Problem(doc.key, message="this exact text is already approved at every stage",
+                                     hint="edit the text, or wait for its review"))
+    if body != wanted:
+        raise PolicykitError(Problem("--body", message=f"'{wanted}' must approve this text before '{body}'",
+                                     hint=f"the stages are, in order: {', '.join(stages)}"))
+    if doc.standing.pending and on < doc.standing.pending[-1].date:
+        raise UsageError(Problem("--date", message="a later stage cannot be dated before the earlier one "
+                                 f"({doc.standing.pending[-1].date.isoformat()})"))
+    terms = plan_doc.context["terms"]
+    fields = {
+        "setting": setting, "policy": policy, "stage": body,
+        "body": body_name(body, terms, plan_doc.context["trust"]),
+        "date": on.isoformat(), "minute": minute, "recorded_by": recorded_by or recorder(),
+        "recorded_on": today.isoformat(), "text_sha256": doc.text_sha256,
+        "policy_version": plan_doc.policy.version, "library_release": plan_doc.library_release,
+        "clauses": dict(sorted(doc.clause_versions.items())),
+    }
+    ledger = root / LEDGER
+    with locked(ledger):
+        broken = chain_problems(read_ledger(ledger), LEDGER.as_posix())
+        if broken:  # never append to a ledger that was tampered with in the meantime
+            raise PolicykitError(broken)
+        _archive(root, doc)
+        return append(ledger, fields)
+
+
+def _require_built(doc: RenderedDocument, built: Path) -> None:
+    try:
+        text = built.read_text(encoding="utf-8")
+    except OSError:
+        raise PolicykitError(Problem(str(built), message="not built yet",
+                                     hint=f"run `policykit build --setting {doc.setting_id} --policy {doc.policy_id}` "
+                                     "and have the body read that text")) from None
+    match = _BUILT_HASH.search(text)
+    if not match or match.group(1) != doc.text_sha256:
+        raise PolicykitError(Problem(str(built), message="the built document is not the current text",
+                                     hint="build again, and have the body approve the new build"))
+
+
+def _archive(root: Path, doc: RenderedDocument) -> None:
+    """Keep the approved text itself, so later diffs need neither git nor the old library."""
+    folder = root / ARCHIVE / doc.setting_id / doc.policy_id
+    stem = doc.text_sha256[:16]
+    files = {folder / f"{stem}.md": doc.markdown.encode("utf-8"),
+             folder / f"{stem}.json": (json.dumps(doc.content, indent=2, ensure_ascii=False) + "\n").encode("utf-8")}
+    write_files({path: data for path, data in files.items() if not path.exists()})

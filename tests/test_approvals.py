@@ -1,0 +1,260 @@
+"""Approvals and review cycles: the ledger, the scheme of delegation, states, calendar."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import policykit
+from policykit.approve import approve
+from policykit.cli import main
+from policykit.ledger import LEDGER
+from policykit.status import status, to_ics
+from tests.conftest import CLAUSE_PHONES, TRUST
+from tests.readers import docx_text, html_text, pdf_text
+
+TODAY = date(2026, 11, 22)
+TWO_STAGE = TRUST + """\
+scheme_of_delegation:
+  due_soon_days: 30
+  policies:
+    remote:
+      stages: [trust-board, board]
+"""
+
+
+def build_md(root: Path, **kw) -> None:
+    policykit.build(root, formats="md", **kw)
+
+
+def states(root: Path, as_of: date, **kw) -> dict[str, str]:
+    return {f"{r.setting}/{r.policy}": r.state for r in status(root, as_of, **kw).rows}
+
+
+def test_approve_build_status_edit_reapprove(mini):
+    root = mini()
+    build_md(root)
+    record = approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
+    assert record["seq"] == 1 and record["stage"] == "board" and record["body"] == "Local Governing Body"
+    policykit.build(root, settings=["alpha"])
+    md = (root / "build" / "alpha" / "remote.md").read_text()
+    assert "Draft: not approved" not in md
+    for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf"), (html_text, "html")):
+        text = reader(root / "build" / "alpha" / f"remote.{suffix}")
+        assert "Approved by the Local Governing Body on 14 October 2025 (minute LGB/25/14)" in text, suffix
+        assert "14 October 2026" in text and "Draft: not approved" not in text, suffix
+    assert states(root, date(2026, 1, 1)) == {"alpha/remote": "approved", "beta/remote": "draft"}
+
+    # edit one clause: the approval no longer covers the text
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    clause.write_text(CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first"))
+    assert states(root, date(2026, 1, 1))["alpha/remote"] == "changed since approval"
+    policykit.build(root, settings=["alpha"])
+    for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf"), (html_text, "html")):
+        assert "Draft: not approved" in reader(root / "build" / "alpha" / f"remote.{suffix}"), suffix
+
+    # re-approve the new text: approved again, and the ledger keeps both records
+    approve(root, "alpha", "remote", "board", date(2026, 2, 3), "LGB/26/02", "Clerk", today=TODAY)
+    assert states(root, date(2026, 3, 1))["alpha/remote"] == "approved"
+    lines = (root / LEDGER).read_text().splitlines()
+    assert [json.loads(line)["minute"] for line in lines] == ["LGB/25/14", "LGB/26/02"]
+    policykit.build(root, settings=["alpha"], formats="md")
+    md = (root / "build" / "alpha" / "remote.md").read_text()
+    assert "| LGB/25/14" not in md and "minute LGB/25/14" in md  # history row for the earlier approval
+    assert "3 February 2027" in md  # next review: 12 months after the latest approval
+
+
+def test_every_state(mini):
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    build_md(root)
+    assert states(root, TODAY) == {"alpha/remote": "draft", "beta/remote": "draft"}
+    approve(root, "alpha", "remote", "trust-board", date(2025, 9, 20), "TB/7", "Clerk", today=TODAY)
+    assert states(root, TODAY)["alpha/remote"] == "awaiting approval"
+    approve(root, "alpha", "remote", "board", date(2025, 10, 1), "LGB/3", "Clerk", today=TODAY)
+    assert states(root, date(2026, 1, 1))["alpha/remote"] == "approved"
+    assert states(root, date(2026, 9, 1))["alpha/remote"] == "review due soon"  # within 30 days of 1 Oct
+    assert states(root, date(2026, 10, 1))["alpha/remote"] == "review due soon"  # the due day itself
+    assert states(root, date(2026, 10, 2))["alpha/remote"] == "overdue"
+    (root / "settings" / "trust.yaml").write_text(TWO_STAGE.replace("Board of Trustees", "Trustees"))
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    clause.write_text(CLAUSE_PHONES.replace("if unsure", "if you are unsure"))
+    assert states(root, date(2026, 1, 1))["alpha/remote"] == "changed since approval"
+    assert states(root, date(2026, 11, 1))["alpha/remote"] == "overdue"
+    filtered = status(root, date(2026, 1, 1), states=["changed since approval"]).rows
+    assert [(r.setting, r.changed) for r in filtered] == [("alpha", True)]
+
+
+def test_scheme_of_delegation_allows_and_refuses(mini):
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    build_md(root)
+    with pytest.raises(policykit.PolicykitError) as err:
+        approve(root, "alpha", "remote", "head", date(2025, 10, 1), "H/1", "Clerk", today=TODAY)
+    assert "the scheme of delegation does not let 'head' approve remote at alpha" in str(err.value)
+    with pytest.raises(policykit.PolicykitError) as err:
+        approve(root, "alpha", "remote", "board", date(2025, 10, 1), "LGB/1", "Clerk", today=TODAY)
+    assert "'trust-board' must approve this text before 'board'" in str(err.value)
+    approve(root, "alpha", "remote", "trust-board", date(2025, 10, 1), "TB/1", "Clerk", today=TODAY)
+    # a ledger record by a body the scheme does not allow is a validation error
+    (root / "settings" / "trust.yaml").write_text(TWO_STAGE.replace("[trust-board, board]", "[board]"))
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    assert [str(p) for p in err.value.problems] == [
+        "settings/approvals/ledger.jsonl:1: record 1: the scheme of delegation does not let 'trust-board' approve "
+        "remote at alpha (allowed: board)"]
+
+
+def test_approve_refuses_unbuilt_future_invalid_and_repeated(mini):
+    root = mini()
+    with pytest.raises(policykit.PolicykitError) as err:
+        approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
+    assert "not built yet" in str(err.value)
+    build_md(root)
+    with pytest.raises(policykit.UsageError) as err:
+        approve(root, "alpha", "remote", "board", date(2026, 11, 23), "M", "Clerk", today=TODAY)
+    assert "2026-11-23 is in the future" in str(err.value)
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    clause.write_text(CLAUSE_PHONES.replace("dial 141 first", "dial 141 first, always"))
+    with pytest.raises(policykit.PolicykitError) as err:
+        approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
+    assert "the built document is not the current text" in str(err.value)
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
+    with pytest.raises(policykit.PolicykitError) as err:
+        approve(root, "alpha", "remote", "board", date(2025, 10, 2), "M2", "Clerk", today=TODAY)
+    assert "already approved at every stage" in str(err.value)
+    (root / "settings" / "beta.yaml").write_text("school: {}\n")
+    with pytest.raises(policykit.PolicykitError):
+        approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
+    assert len((root / LEDGER).read_text().splitlines()) == 1
+
+
+def test_month_end_review_dates(mini):
+    policy = (Path(mini()) / "clauses" / "policies" / "remote.yaml").read_text()
+    root = mini({"clauses/policies/remote.yaml": policy.replace("review_months: 12", "review_months: 1")})
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 1, 31), "M", "Clerk", today=TODAY)
+    approve(root, "beta", "remote", "board", date(2024, 1, 31), "M", "Clerk", today=TODAY)
+    rows = {r.setting: r for r in status(root, date(2025, 2, 1)).rows}
+    assert rows["alpha"].next_review == date(2025, 2, 28)
+    assert rows["beta"].next_review == date(2024, 2, 29)
+
+
+def test_review_cap_from_the_scheme(mini):
+    root = mini({"settings/trust.yaml": TRUST + "scheme_of_delegation:\n  policies:\n    remote:\n"
+                 "      max_review_months: 6\n"})
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2024, 2, 29), "M", "Clerk", today=TODAY)
+    row = next(r for r in status(root, date(2024, 3, 1)).rows if r.setting == "alpha")
+    assert row.next_review == date(2024, 8, 29)
+
+
+def test_ledger_whose_hash_matches_no_built_text(mini):
+    root = mini()
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
+    ledger = root / LEDGER
+    record = json.loads(ledger.read_text())
+    record["text_sha256"] = "0" * 64
+    from policykit.ledger import canonical, record_hash
+
+    record["hash"] = record_hash(record)  # a consistent record, for some other text
+    ledger.write_text(canonical(record) + "\n")
+    assert states(root, date(2026, 1, 1))["alpha/remote"] == "changed since approval"
+
+
+@pytest.mark.parametrize("tamper, message", [
+    ("edit", "settings/approvals/ledger.jsonl:2: record 2: was edited after it was recorded"),
+    ("remove", "settings/approvals/ledger.jsonl:2: record 3: is out of place: expected record 2 here"),
+    ("reorder", "settings/approvals/ledger.jsonl:1: record 2: is out of place: expected record 1 here"),
+])
+def test_hand_edited_ledger_is_detected(mini, tamper, message):
+    root = mini()
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 1), "A", "Clerk", today=TODAY)
+    approve(root, "beta", "remote", "board", date(2025, 10, 2), "B", "Clerk", today=TODAY)
+    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(CLAUSE_PHONES.replace("first.", "first!"))
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 11, 1), "C", "Clerk", today=TODAY)
+    ledger = root / LEDGER
+    lines = ledger.read_text().splitlines()
+    if tamper == "edit":
+        lines[1] = lines[1].replace('"minute":"B"', '"minute":"X"')
+    elif tamper == "remove":
+        del lines[1]
+    else:
+        lines[0], lines[1] = lines[1], lines[0]
+    ledger.write_text("\n".join(lines) + "\n")
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    assert any(str(p).startswith(message) for p in err.value.problems), err.value
+    result = CliRunner().invoke(main, ["status", "--root", str(root)])
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_status_cli_formats_filters_and_fail_on(mini):
+    root = mini()
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["status", "--root", str(root), "--as-of", "2026-01-01", "--format", "json"])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.output)
+    assert [(d["setting"], d["state"], d["days_left"]) for d in data["documents"]] == [
+        ("alpha", "approved", 273), ("beta", "draft", 243)]
+    csv_out = runner.invoke(main, ["status", "--root", str(root), "--as-of", "2026-01-01", "--format", "csv",
+                                   "--setting", "alpha"])
+    assert csv_out.output.splitlines()[1].startswith("alpha,Alpha Primary School,remote,Remote Working Policy,approved")
+    due = runner.invoke(main, ["status", "--root", str(root), "--as-of", "2026-09-15", "--fail-on", "due"])
+    assert due.exit_code == 1 and "alpha/remote" in due.output
+    fine = runner.invoke(main, ["status", "--root", str(root), "--as-of", "2026-01-01", "--fail-on", "overdue"])
+    assert fine.exit_code == 0
+    table = runner.invoke(main, ["status", "--root", str(root), "--as-of", "2026-01-01", "--state", "draft"])
+    assert "beta" in table.output and "alpha" not in table.output
+    bad = runner.invoke(main, ["status", "--root", str(root), "--state", "aproved"])
+    assert bad.exit_code == 2 and "did you mean 'approved'?" in bad.output
+
+
+def test_approve_cli(mini):
+    root = mini()
+    build_md(root)
+    runner = CliRunner()
+    result = runner.invoke(main, ["approve", "--root", str(root), "alpha", "remote", "--body", "board",
+                                  "--date", "2025-10-14", "--minute", "LGB/25/14", "--by", "A Clerk"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("recorded approval 1: Local Governing Body approved remote for alpha")
+    future = runner.invoke(main, ["approve", "--root", str(root), "beta", "remote", "--body", "board",
+                                  "--date", "2999-01-01", "--minute", "X"])
+    assert future.exit_code == 2 and "is in the future" in future.output and "Traceback" not in future.output
+
+
+def test_ics_calendar_parses_with_reminders(mini):
+    icalendar = pytest.importorskip("icalendar")
+    root = mini()
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 14), "M", "Clerk", today=TODAY)
+    cal = icalendar.Calendar.from_ical(to_ics(status(root, date(2026, 1, 1))))
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    alpha = events["alpha.remote.2026-10-14@policykit"]
+    assert alpha.decoded("DTSTART") == date(2026, 10, 14)
+    assert str(alpha["SUMMARY"]) == "Review due: Remote Working Policy (Alpha Primary School)"
+    triggers = sorted(-a["TRIGGER"].dt.days for a in alpha.walk("VALARM"))
+    assert triggers == [7, 30, 60]
+    assert "beta.remote.2026-09-01@policykit" in events  # a draft's approval deadline
+    out = root / "reviews.ics"
+    result = CliRunner().invoke(main, ["status", "--root", str(root), "--ics", str(out), "--format", "csv"])
+    assert result.exit_code == 0 and icalendar.Calendar.from_ical(out.read_bytes())
+
+
+def test_acknowledgement_export(mini):
+    root = mini()
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 14), "M", "Clerk", today=TODAY)
+    result = CliRunner().invoke(main, ["acknowledgements", "--root", str(root), "--format", "json"])
+    items = json.loads(result.output)
+    assert [(i["setting"], i["policy"], i["version"], i["audience"]) for i in items] == [
+        ("alpha", "remote", "1.0.0", "All staff")]
+    assert len(items[0]["text_sha256"]) == 64 and items[0]["pdf"].endswith("build/alpha/remote.pdf")
