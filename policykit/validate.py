@@ -23,6 +23,11 @@ from .yamlfile import YamlDoc
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+# Clause text is Markdown for people to read: no pictures (pandoc would fetch them) and no
+# links except to web pages and email addresses.
+_IMAGE = re.compile(r"!\[[^\]]*\]\(")
+_LINK = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*:)?")
+_TAGS = re.compile(r"\{%-?\s*(include|import|from|extends)\b")
 
 
 def frame_source() -> str:
@@ -111,7 +116,10 @@ def _library(sources: Sources, problems: list[Problem]) -> Library | None:
     if not isinstance(options, dict):
         options = {}
     clauses = _clauses(sources.clauses, options, problems)
-    policies = _policies(sources.policies, clauses, problems)
+    # a clause file that is itself broken is reported once, not again by each policy naming it
+    broken = {d.path.stem for d in sources.clauses if d.path.stem not in clauses}
+    broken |= {Path(p.path).stem for p in sources.problems if p.path.endswith(".md")}
+    policies = _policies(sources.policies, clauses, problems, broken)
     if lib_problems:
         return None
     return Library(
@@ -178,6 +186,19 @@ def _body_problems(doc: YamlDoc) -> list[Problem]:
         return problems
     fenced = False
     for i, line in enumerate(doc.body.splitlines()):
+        at = doc.body_line + i
+        if _IMAGE.search(line):
+            problems.append(Problem(doc.shown, at, 1, "", "images are not allowed in a clause",
+                                    "the trust's logo goes in settings/trust.yaml; describe anything else in words"))
+        for match in _LINK.finditer(line):
+            scheme = (match.group(1) or "").lower()
+            if scheme not in ("https:", "mailto:", "http:"):
+                problems.append(Problem(doc.shown, at, match.start() + 1, "",
+                                        f"link to '{scheme or 'a relative path'}' is not allowed",
+                                        "link only to web pages (https://) and email addresses (mailto:)"))
+        if _TAGS.search(line):
+            problems.append(Problem(doc.shown, at, 1, "", "a clause cannot include or import other templates",
+                                    "write the text in the clause itself"))
         if _FENCE.match(line):
             fenced = not fenced
         elif not fenced and _HEADING.match(line):
@@ -201,7 +222,8 @@ def _option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Mapping[
     return []
 
 
-def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem]) -> dict[str, Policy]:
+def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
+              broken: set[str] = frozenset()) -> dict[str, Policy]:
     raw: dict[str, YamlDoc] = {}
     for doc in docs:
         found = schema.check(doc, "policy")
@@ -215,7 +237,7 @@ def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: 
         raw[pid] = doc
     policies: dict[str, Policy] = {}
     for pid, doc in raw.items():
-        parts = _expand(pid, raw, clauses, problems, ())
+        parts = _expand(pid, raw, clauses, problems, (), broken)
         if parts is None:
             continue
         listed: dict[str, int] = {}
@@ -239,7 +261,7 @@ def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: 
 
 
 def _expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
-            chain: tuple[str, ...]) -> list[Part] | None:
+            chain: tuple[str, ...], broken: set[str] = frozenset()) -> list[Part] | None:
     doc = raw[pid]
     parts: list[Part] = []
     for i, part in enumerate(doc.data["parts"]):
@@ -259,7 +281,7 @@ def _expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause],
             parts.extend(inner or [])
             continue
         for j, cid in enumerate(part["clauses"]):
-            if cid not in clauses and not chain:
+            if cid not in clauses and cid not in broken and not chain:
                 problems.append(doc.problem(("parts", i, "clauses", j), f"unknown clause '{cid}'",
                                             did_you_mean(cid, clauses)))
         parts.append(Part(part["heading"], part.get("intro", ""), tuple(c for c in part["clauses"] if c in clauses)))

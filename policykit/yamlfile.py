@@ -80,6 +80,8 @@ def read_text(path: Path, shown: str) -> str:
         raise YamlError(Problem(shown, message=f"cannot read file: {exc.strerror}")) from None
     if len(raw) > MAX_BYTES:
         raise YamlError(Problem(shown, message=f"file is too large ({len(raw)} bytes; the limit is {MAX_BYTES})"))
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise YamlError(Problem(shown, 1, 1, "", "the file is saved as UTF-16", "save it as UTF-8"))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
