@@ -138,3 +138,13 @@ def test_not_a_trust_repository(tmp_path):
 def test_example_trust_is_valid(example_trust):
     project = policykit.validate(example_trust)
     assert len(project.settings) >= 4
+
+
+def test_python_dash_m_runs_the_same_cli(mini):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "policykit", "validate", "--root", str(mini())],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: 2 clauses")
