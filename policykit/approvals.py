@@ -41,7 +41,7 @@ class Standing:
 
     stages: tuple[str, ...]
     current: Decision | None  # the current text's full approval, if any
-    pending: tuple[Approval, ...]  # stages recorded for the current text, when not all are
+    pending: tuple[Approval, ...]  # stages recorded for the current text since its last full approval
     decisions: tuple[Decision, ...]  # every full approval of any text, oldest first
     review_months: int
 
@@ -87,12 +87,14 @@ def standing(records: Iterable[Approval], text_sha256: str, stages: tuple[str, .
             decisions.append(Decision(record.text_sha256, tuple(got)))
             collected[record.text_sha256] = []
     current = next((d for d in reversed(decisions) if d.text_sha256 == text_sha256), None)
-    pending = tuple(collected.get(text_sha256, ())) if current is None else ()
+    pending = tuple(collected.get(text_sha256, ()))
     return Standing(stages, current, pending, tuple(decisions), review_months)
 
 
-def next_stage(standing_: Standing) -> str | None:
-    """The body whose approval the current text needs next (None when fully approved)."""
-    if standing_.approved:
-        return None
+def next_stage(standing_: Standing) -> str:
+    """The body whose approval the current text needs next.
+
+    For a text already approved this starts the next review round: a board re-approves an
+    unchanged policy at its review, which renews the review date.
+    """
     return standing_.stages[len(standing_.pending)]

@@ -54,9 +54,10 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         raise PolicykitError(Problem("--body", message=f"the scheme of delegation does not let '{body}' approve "
                                      f"{policy} at {setting}", hint=f"it is approved by: {', '.join(stages)}"))
     wanted = next_stage(doc.standing)
-    if wanted is None:
-        raise PolicykitError(Problem(doc.key, message="this exact text is already approved at every stage",
-                                     hint="edit the text, or wait for its review"))
+    current = doc.standing.current
+    if current is not None and not doc.standing.pending and on <= current.date:
+        raise UsageError(Problem("--date", message=f"this exact text was already approved on {current.date.isoformat()}",
+                                 hint="a review that re-approves it must be dated after that"))
     if body != wanted:
         raise PolicykitError(Problem("--body", message=f"'{wanted}' must approve this text before '{body}'",
                                      hint=f"the stages are, in order: {', '.join(stages)}"))

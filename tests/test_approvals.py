@@ -123,13 +123,27 @@ def test_approve_refuses_unbuilt_future_invalid_and_repeated(mini):
     assert "the built document is not the current text" in str(err.value)
     build_md(root)
     approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
-    with pytest.raises(policykit.PolicykitError) as err:
-        approve(root, "alpha", "remote", "board", date(2025, 10, 2), "M2", "Clerk", today=TODAY)
-    assert "already approved at every stage" in str(err.value)
+    with pytest.raises(policykit.UsageError) as err:
+        approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M2", "Clerk", today=TODAY)
+    assert "this exact text was already approved on 2025-10-01" in str(err.value)
     (root / "settings" / "beta.yaml").write_text("school: {}\n")
     with pytest.raises(policykit.PolicykitError):
         approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
     assert len((root / LEDGER).read_text().splitlines()) == 1
+
+
+def test_review_reapproves_an_unchanged_text(mini):
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    build_md(root)
+    approve(root, "alpha", "remote", "trust-board", date(2025, 9, 20), "TB/7", "Clerk", today=TODAY)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 1), "LGB/3", "Clerk", today=TODAY)
+    assert states(root, date(2026, 9, 20))["alpha/remote"] == "review due soon"
+    # the review: both stages approve the same text again; it stays approved throughout
+    approve(root, "alpha", "remote", "trust-board", date(2026, 9, 15), "TB/9", "Clerk", today=TODAY)
+    assert states(root, date(2026, 9, 20))["alpha/remote"] == "review due soon"
+    approve(root, "alpha", "remote", "board", date(2026, 9, 25), "LGB/8", "Clerk", today=TODAY)
+    row = next(r for r in status(root, date(2026, 9, 26)).rows if r.setting == "alpha")
+    assert (row.state, row.approved_on, row.next_review) == ("approved", date(2026, 9, 25), date(2027, 9, 25))
 
 
 def test_month_end_review_dates(mini):
