@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .approve import approve as run_approve
-from .build import build as run_build
+from .build import build as run_build, merge_manifests as run_merge
 from .check import check as run_check
 from .errors import PolicykitError
 from .write import write_files
@@ -79,17 +79,35 @@ def validate(root: Path) -> None:
 @click.option("--format", "formats", default="md,docx,pdf,html", show_default=True, help="Formats to write.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder [default: ROOT/build].")
+@click.option("-j", "--jobs", type=int, default=None, metavar="N",
+              help="Conversions to run at once [default: the number of cores].")
+@click.option("--force", is_flag=True, help="Rebuild every document, even those that are up to date.")
+@click.option("--shard", default=None, metavar="K/N",
+              help="Build only the K-th of N parts of the documents (see merge-manifests).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def build(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], formats: str, out: Path | None,
-          quiet: bool) -> None:
-    """Build each school's policies as Markdown, Word, PDF and HTML."""
+          jobs: int | None, force: bool, shard: str | None, quiet: bool) -> None:
+    """Build each school's policies as Markdown, Word, PDF and HTML (only what changed)."""
     console = Console(stderr=True)
     show = console.is_terminal and not quiet
     with _progress(console, show) as tick:
-        result = _run(lambda: run_build(root, _split(settings), _split(policies), formats, out, progress=tick))
+        result = _run(lambda: run_build(root, _split(settings), _split(policies), formats, out, progress=tick,
+                                        jobs=jobs, force=force, shard=shard))
     if not quiet:
-        click.echo(f"built {len(result.documents)} documents ({len(result.files) - 1} files, "
-                   f"{max(len(result.changed) - 1, 0)} changed) in {result.out}")
+        manifest = result.files[-1]
+        changed = sum(1 for path in result.changed if path != manifest)
+        rebuilt = len(result.rebuilt)
+        click.echo(f"built {len(result.documents)} documents ({len(result.files) - 1} files, {changed} changed; "
+                   f"{rebuilt} rebuilt, {len(result.documents) - rebuilt} up to date) in {result.out}")
+
+
+@main.command("merge-manifests")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
+              help="The folder holding every shard's outputs and manifest.shard-K-of-N.json.")
+def merge_manifests(out: Path) -> None:
+    """Merge the manifests of a sharded build (build --shard K/N) into OUT/manifest.json."""
+    path = _run(lambda: run_merge(out))
+    click.echo(f"merged shard manifests into {path}")
 
 
 class _progress:
@@ -204,3 +222,83 @@ def acknowledgements(root: Path, fmt: str, out: Path | None) -> None:
 
     report = _run(lambda: run_status(root))
     click.echo(export(report, out or Path(root) / "build", fmt), nl=False)
+
+
+@main.command()
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the site [default: ROOT/build/site].")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Show states as on this date [today].")
+def site(root: Path, out: Path | None, as_of: Any) -> None:
+    """Write the governors' static site: dashboard, school and policy pages, redlines, library."""
+    from .site import site as run_site
+
+    result = _run(lambda: run_site(root, out, as_of.date() if as_of else None))
+    click.echo(f"wrote {len(result.pages)} pages ({len(result.files)} files, {len(result.changed)} changed) as of "
+               f"{result.as_of.isoformat()}; open {result.out / 'index.html'}")
+
+
+@main.command()
+@root_option
+@click.argument("setting")
+@click.option("--meeting", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Meeting date, YYYY-MM-DD.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The PDF to write [default: ROOT/build/packs/SETTING-DATE.pdf].")
+def pack(root: Path, setting: str, meeting: Any, out: Path | None) -> None:
+    """Write one PDF for the board's meeting: the policies due or changed, each summarised, redlined and clean."""
+    from .pack import pack as run_pack
+
+    result = _run(lambda: run_pack(root, setting, meeting.date(), out))
+    listed = "; ".join(f"{i.title} ({i.state})" for i in result.items) or "nothing to decide"
+    click.echo(f"wrote {result.path}: {len(result.items)} for decision: {listed}")
+
+
+@main.command("diff")
+@root_option
+@click.argument("setting", required=False)
+@click.argument("policy", required=False)
+@click.option("--from", "old", default="approved", show_default=True, metavar="VERSION",
+              help="The older text: approved (the latest full approval), approval:N (ledger record N), "
+                   "release:R (library release R), git:REV (clauses/ and settings/ at a git revision) or current.")
+@click.option("--to", "new", default="current", show_default=True, metavar="VERSION", help="The newer text (as --from).")
+@click.option("--format", "formats", default="docx,html,pdf", show_default=True, help="Redline formats to write.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder: redlines go to OUT/SCHOOL/redline/POLICY.* [default: ROOT/build].")
+@click.option("--library", "releases", nargs=2, default=None, metavar="FROM TO",
+              help="Instead: which clauses library release TO changed since FROM, and which schools' policies "
+                   "each change reaches.")
+def diff_command(root: Path, setting: str | None, policy: str | None, old: str, new: str, formats: str,
+                 out: Path | None, releases: tuple[str, str] | None) -> None:
+    """What changed in SETTING's POLICY since it was approved: a summary and redlines (Word with tracked
+    changes, HTML, PDF). With --library FROM TO: what a library release changed, and for whom."""
+    from .diff import diff as run_diff, library_diff
+    from .errors import Problem, UsageError
+
+    def usage(where: str, message: str, hint: str = "") -> None:
+        def fail() -> None:
+            raise UsageError(Problem(where, message=message, hint=hint))
+        _run(fail)
+
+    if releases:
+        if setting or policy:
+            usage("--library", "give either SETTING POLICY or --library FROM TO, not both")
+        report = _run(lambda: library_diff(root, releases[0], releases[1]))
+        click.echo(f"library {report.old} -> {report.new}: {len(report.changes)} clause(s) changed")
+        for change in report.changes:
+            click.echo(change.line())
+            for reach in change.reaches:
+                click.echo(f"         reaches {reach.setting} ({reach.school}): {', '.join(reach.policies)}")
+        click.echo("to approve again:" if report.schools else "no school's policies are affected")
+        for reach in report.schools:
+            click.echo(f"  {reach.setting} ({reach.school}): {', '.join(reach.policies)}")
+        return
+    if not setting or not policy:
+        usage("policykit diff", "give SETTING and POLICY (or --library FROM TO)",
+              "e.g. policykit diff oakfield acceptable-use --from release:2024.1")
+    result = _run(lambda: run_diff(root, setting, policy, old, new, out, _split((formats,)) or []))
+    click.echo(f"{setting}/{policy}: from {result.old.label} to {result.new.label}")
+    for line in result.comparison.lines():
+        click.echo(line)
+    if not result.comparison.changed:
+        click.echo("no changes")
+    click.echo("wrote " + ", ".join(str(p) for p in result.files))

@@ -34,6 +34,7 @@ class Output:
     variables: dict[str, Any] = field(default_factory=dict)
     number_sections: bool = False
     toc: bool = False
+    toc_depth: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,20 @@ def asset(name: str) -> str:
     return str(Path(str(resources.files("policykit"))) / name)
 
 
+@lru_cache(maxsize=1)
+def pandoc_version() -> str:
+    """pandoc's version number, e.g. '3.9'."""
+    proc = subprocess.run([pandoc_path(), "--version"], capture_output=True)
+    first = proc.stdout.decode("utf-8", "replace").splitlines()[:1]
+    return first[0].split()[-1] if first else "unknown"
+
+
 class Pandoc:
     """Runs batches of conversions through one `pandoc lua` process."""
+
+    def version(self) -> str:
+        """Recorded in the manifest: a new pandoc rebuilds every output (see incremental.py)."""
+        return pandoc_version()
 
     def convert(self, jobs: Sequence[Job]) -> list[list[bytes]]:
         # pandoc takes the document date from SOURCE_DATE_EPOCH, one value per process
@@ -107,16 +120,36 @@ class Pandoc:
                     for i, job in enumerate(jobs)]
 
 
-def typst_pdf(source: bytes, epoch: int, root: str | None = None) -> bytes:
-    """Compile Typst source to a tagged PDF in-process, dated `epoch` (never the clock)."""
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+def data_uri(path: str) -> str:
+    """An image file as a `data:` URI (base64), so an HTML page needs no other file."""
+    import base64
+
+    data = Path(path).read_bytes()
+    return f"data:{IMAGE_TYPES[Path(path).suffix.lower()]};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def typst_pdf(source: bytes, epoch: int, logo: str | None = None) -> bytes:
+    """Compile Typst source to a tagged PDF/UA-1 in-process, dated `epoch` (never the clock).
+
+    The logo reaches the template as a file name in `sys.inputs`, never in the source, and
+    Typst may read only the logo's own folder.
+    """
     import typst
 
+    root, inputs = None, {}
+    if logo:
+        root, inputs = str(Path(logo).parent), {"logo": "/" + Path(logo).name}
     try:
         return typst.compile(
             source,
             root=root,
             font_paths=[asset("fonts")],
             ignore_system_fonts=True,
+            sys_inputs=inputs,
+            pdf_standards=["ua-1"],
             timestamp=epoch,
         )
     except Exception as exc:  # typst raises its own TypstError with the compiler's message

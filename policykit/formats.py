@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from .convert import Converter, Job, Output, asset, typst_pdf
+from .convert import Converter, Job, Output, asset, data_uri, typst_pdf
+from .docx_finish import finish_docx
+from .docx_style import PRIMARY, lighten, reference_docx
 from .errors import UsageError, Problem, did_you_mean
 from .render import RenderedDocument
 
@@ -22,6 +24,11 @@ class Renderer(Protocol):
 
     def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
         """The file's bytes, from pandoc's output (or from the Markdown itself)."""
+
+
+def primary(doc: RenderedDocument) -> str:
+    """The trust's primary colour as RRGGBB (the templates' default when settings give none)."""
+    return doc.colours.get("colour-primary", PRIMARY).lstrip("#").upper()
 
 
 @dataclass(frozen=True)
@@ -40,11 +47,13 @@ class DocxRenderer:
     suffix: str = "docx"
 
     def pandoc_output(self, doc: RenderedDocument) -> Output | None:
-        return Output("docx", number_sections=True, toc=True)
+        # layout.lua draws the cover and the contents field itself, after the cover
+        return Output("docx", reference_doc=reference_docx(primary(doc), doc.colours.get("colour-accent")),
+                      number_sections=True, variables={"logo": doc.logo} if doc.logo else {})
 
     def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
         assert converted is not None
-        return converted
+        return finish_docx(converted, doc.epoch)
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,7 @@ class PdfRenderer:
 
     def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
         assert converted is not None
-        return typst_pdf(converted, doc.epoch)
+        return typst_pdf(converted, doc.epoch, logo=doc.logo)
 
 
 @dataclass(frozen=True)
@@ -65,8 +74,10 @@ class HtmlRenderer:
     suffix: str = "html"
 
     def pandoc_output(self, doc: RenderedDocument) -> Output | None:
+        # headings move down a level (the page title is the <h1>), so contents go one deeper
         return Output("html5", template=asset("templates/policy.html"), number_sections=True, toc=True,
-                      variables=dict(doc.colours))
+                      toc_depth=3, variables={**doc.colours, "colour-shade": "#" + lighten(primary(doc), 0.85),
+                                              **({"logo-data": data_uri(doc.logo)} if doc.logo else {})})
 
     def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
         assert converted is not None

@@ -11,7 +11,8 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping  # not typing's: isinstance() on it is several times slower
+from typing import Any
 
 from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
@@ -39,8 +40,9 @@ def escape(value: Any) -> str:
     if isinstance(value, bool):
         value = "yes" if value else "no"
     text = " ".join(str(value).splitlines())
-    text = _INLINE.sub(r"\\\1", text)
-    return _LINE_START.sub(r"\1\2\\\3", text)
+    if _INLINE.search(text):  # most values have nothing to escape: skip sub's costly replacement
+        text = _INLINE.sub(r"\\\1", text)
+    return _LINE_START.sub(r"\1\2\\\3", text) if _LINE_START.search(text) else text
 
 
 def yamlstr(value: Any) -> Markdown:

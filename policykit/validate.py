@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -30,6 +31,7 @@ _LINK = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*:)?")
 _TAGS = re.compile(r"\{%-?\s*(include|import|from|extends)\b")
 
 
+@lru_cache(maxsize=1)
 def frame_source() -> str:
     """The document frame (cover, tables, approval block) every policy is rendered into."""
     return (resources.files("policykit") / "templates" / "policy.md.j2").read_text(encoding="utf-8")
@@ -212,7 +214,9 @@ def _body_problems(doc: YamlDoc) -> list[Problem]:
     return problems
 
 
-def _option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Mapping[str, Any]) -> list[Problem]:
+def _option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Any) -> list[Problem]:
+    if not isinstance(spec, Mapping) or spec.get("type") not in ("boolean", "string", "integer"):
+        return []  # a malformed declaration is reported against clauses/library.yaml itself
     kind = {"boolean": bool, "string": str, "integer": int}[spec["type"]]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         return [doc.problem(key, f"must be {'true or false' if kind is bool else spec['type']}, not {value!r}")]
@@ -378,17 +382,22 @@ def _check_variables(library: Library, trust: Mapping[str, Any], settings: Mappi
     """Every variable of every clause that applies to a school must resolve in its settings."""
     frame = frame_source()
     frame_vars = [v for v in variables(frame) if v.path[0] in ROOTS]
+    policies = list(library.policies.values())
     for setting in settings.values():
         facts = setting_facts(setting.values)
         la_key = setting.values["school"]["local_authority"]
-        for policy in library.policies.values():
+        # Only key presence is checked, and every policy gives `policy` the same keys: so each
+        # clause (in several policies) and the frame are checked once per school, not per policy.
+        checked: set[str] = set()
+        for policy in policies[:1]:
             ctx = clause_context(trust, setting.values, setting.local_authority,
                                  {"id": policy.id, "title": policy.title, "version": policy.version})
-            for part in policy.parts:
+            for part in (p for pol in policies for p in pol.parts):
                 for cid in part.clauses:
                     clause = library.clauses[cid]
-                    if not applies(clause.conditions, facts):
+                    if cid in checked or not applies(clause.conditions, facts):
                         continue
+                    checked.add(cid)
                     for var in variables(clause.body):
                         gap = missing(var.path, ctx) if var.path[0] in ROOTS else None
                         if gap:

@@ -2,41 +2,131 @@
 
 Outputs are first written to temporary files beside their targets; only when all are
 written are they renamed over the old ones. A failure before that leaves every earlier
-output exactly as it was.
+output exactly as it was. `Staging` lets a parallel build stage each file as soon as it is
+made, so a large build never holds every output in memory at once.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import queue
 import tempfile
+import threading
 from pathlib import Path
+from types import TracebackType
 from typing import Mapping
 
 from .errors import OutputError, Problem
 
 
-def write_files(files: Mapping[Path, bytes]) -> list[Path]:
-    """Write all `files` (path -> bytes); return the paths whose content changed."""
-    staged: list[tuple[Path, str]] = []
-    try:
-        for path, data in files.items():
+class Staging:
+    """Files written beside their targets under temporary names, renamed into place together.
+
+    `add` may be called from several threads. With `background`, one writer thread does the
+    writing and the fsync (each fsync waits on the disk) while the callers go on converting;
+    a bounded queue keeps memory to a few files. Leaving the `with` block by an exception (or
+    calling `discard`) removes every staged file; `commit` renames them all into place.
+    """
+
+    def __init__(self, background: bool = False, queued: int = 32) -> None:
+        self._staged: list[tuple[Path, str]] = []
+        self._lock = threading.Lock()
+        self._error: OutputError | None = None
+        self._queue: queue.Queue[tuple[Path, bytes] | None] | None = None
+        self._writer: threading.Thread | None = None
+        if background:
+            self._queue = queue.Queue(maxsize=queued)
+            self._writer = threading.Thread(target=self._drain, name="policykit-writer", daemon=True)
+            self._writer.start()
+
+    def add(self, path: Path, data: bytes) -> None:
+        """Stage `data` for `path` (nothing is staged if the file already holds exactly that)."""
+        if self._error is not None:
+            raise self._error
+        if self._queue is None:
+            self._write(path, data)
+        else:
+            self._queue.put((path, data))
+
+    def _drain(self) -> None:
+        assert self._queue is not None
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:
+                    self._write(*item)
+            except OutputError as exc:
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
             if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-                continue  # unchanged: keep the file (and its modification time) as it is
+                return  # unchanged: keep the file (and its modification time) as it is
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            staged.append((path, tmp))
+            with self._lock:
+                self._staged.append((path, tmp))
+            os.fchmod(fd, 0o666 & ~_UMASK)  # as an ordinary new file, not mkstemp's owner-only mode
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-    except OSError as exc:
+        except OSError as exc:
+            raise OutputError(_problem(exc)) from None
+
+    def _finish_writing(self) -> None:
+        if self._queue is not None and self._writer is not None:
+            self._queue.join()
+            self._queue.put(None)
+            self._writer.join()
+            self._queue = self._writer = None
+
+    def commit(self) -> list[Path]:
+        """Rename every staged file over its target; return the paths that changed, in order."""
+        self._finish_writing()
+        if self._error is not None:
+            raise self._error
+        with self._lock:
+            staged, self._staged = sorted(self._staged), []
+        for path, tmp in staged:
+            os.replace(tmp, path)
+        return [path for path, _ in staged]
+
+    def discard(self) -> None:
+        self._finish_writing()
+        with self._lock:
+            staged, self._staged = self._staged, []
         for _, tmp in staged:
             _remove(tmp)
-        raise OutputError(_problem(exc)) from None
-    for path, tmp in staged:
-        os.replace(tmp, path)
-    return [path for path, _ in staged]
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.discard()  # after commit there is nothing left; after an error, the temporaries go
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it: put it straight back
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # at import, before any build thread could create a file meanwhile
+
+
+def write_files(files: Mapping[Path, bytes]) -> list[Path]:
+    """Write all `files` (path -> bytes); return the paths whose content changed."""
+    with Staging() as staging:
+        for path, data in files.items():
+            staging.add(path, data)
+        return staging.commit()
 
 
 def _remove(tmp: str) -> None:

@@ -155,5 +155,6 @@ def test_manifest_records_inputs_and_hashes(mini):
     entry = manifest["documents"]["beta/remote"]
     assert entry["clauses"] == {"rw-phones": "1.1.0", "rw-platform": "1.0.0"}
     md = (root / "build" / "beta" / "remote.md").read_bytes()
-    assert entry["outputs"]["md"] == {"path": "beta/remote.md", "sha256": hashlib.sha256(md).hexdigest()}
+    assert entry["outputs"]["md"] == {"path": "beta/remote.md", "sha256": hashlib.sha256(md).hexdigest(),
+                                      "input_sha256": entry["outputs"]["md"]["input_sha256"]}
     assert manifest["library_release"] == "2025.1"

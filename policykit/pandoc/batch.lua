@@ -16,6 +16,8 @@ local function spit(path, text)
 end
 
 local jobs = pandoc.json.decode(slurp(arg[1]), false)
+-- cover, contents and running header per format: see layout.lua beside this script
+local layout = dofile(pandoc.path.join{pandoc.path.directory(arg[0]), 'layout.lua'}).layout
 local templates = {}
 local failures = {}
 
@@ -36,7 +38,7 @@ for _, job in ipairs(jobs.jobs) do
       if out.reference_doc then
         opts.reference_doc = out.reference_doc
       end
-      spit(out.path, pandoc.write(doc, out.format, opts))
+      spit(out.path, pandoc.write(layout(doc:clone(), out.format, opts.variables), out.format, opts))
     end
   end)
   if not ok then

@@ -1,0 +1,324 @@
+"""Benchmark: validate and build a synthetic trust of N schools, against a naive baseline.
+
+    .venv/bin/python bench/bench.py                   # 10 and 100 schools
+    .venv/bin/python bench/bench.py --schools 10,100,500
+
+For each N it generates a trust from this repository's library (bench/synth.py), then runs,
+each as its own `python -m policykit` process:
+
+    validate; cold build; no-op rebuild; rebuild after editing one clause;
+    rebuild after editing one school's settings; and the naive baseline (bench/naive.py)
+
+and prints wall time, CPU time (the process and all its children), peak memory (the whole
+process tree, sampled), documents per second and how many cores other processes on the
+machine kept busy meanwhile (a shared machine slows the parallel build more than the serial
+baseline), then checks the targets. Every step runs on a copy of the policykit package
+taken at the start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import generate  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+FORMATS = "md,docx,pdf,html"
+EDITED_CLAUSE = "clauses/safer-working-practice/swp-post16-position-of-trust.md"  # sixth forms only
+EDITED_SCHOOL = "settings/school-0003.yaml"
+
+
+@dataclass(frozen=True)
+class Step:
+    schools: int
+    documents: int
+    name: str
+    wall: float
+    cpu: float
+    peak_mib: float
+    rebuilt: int | None = None
+    expected: int | None = None
+    estimated_from: int | None = None  # the baseline timed on a sample, scaled up
+    others: float = 0.0  # cores other processes on the machine kept busy meanwhile, on average
+
+    @property
+    def per_second(self) -> float:
+        return self.documents / self.wall if self.wall else 0.0
+
+
+class TreeMemory(threading.Thread):
+    """Peak memory of a process and all its descendants, sampled every 100 ms.
+
+    Sums PSS (proportional set size: pages two pandoc processes share count once), or RSS
+    where /proc has no smaps_rollup. Linux only; elsewhere it reports 0 and the child's own
+    peak from wait4 is used.
+    """
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            self.peak = max(self.peak, sum(_memory(p) for p in _tree(self.pid)))
+
+
+def _tree(root: int) -> list[int]:
+    """The process and its descendants, from /proc/PID/task/TID/children (cheap: no scan of /proc)."""
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue  # gone, or not Linux
+    return out
+
+
+def _memory(pid: int) -> int:
+    """Bytes of PSS (else RSS) of one process; 0 if it has gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+ENV: dict[str, str] = dict(os.environ)
+CWD: Path = Path.cwd()
+
+
+def snapshot(work: Path) -> None:
+    """Run every step on a copy of the policykit package taken now.
+
+    Keys of incremental builds cover policykit's own files, so an edit to the working tree
+    while the benchmark runs would otherwise turn a no-op rebuild into a full one.
+    """
+    import policykit
+
+    global CWD
+    src = work / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    package = Path(policykit.__file__).resolve().parent
+    shutil.copytree(package, src / "policykit", ignore=shutil.ignore_patterns("__pycache__"))
+    schemas = package / "schemas" if (package / "schemas").is_dir() else package.parent / "schemas"
+    if schemas.is_dir() and not (src / "policykit" / "schemas").is_dir():
+        shutil.copytree(schemas, src / "schemas")
+    ENV["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), os.environ.get("PYTHONPATH", "")) if p)
+    CWD = work  # `python -m` puts the working folder first on sys.path: not the repository
+
+
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores), from /proc/stat; 0 elsewhere."""
+    try:
+        with open("/proc/stat", "rb") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(argv: list[str]) -> tuple[float, float, float, str, float]:
+    """Run argv; (wall s, CPU s including children, peak MiB of the process tree, stdout,
+    cores kept busy by other processes meanwhile)."""
+    busy = busy_seconds()
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=CWD)
+    sampler = TreeMemory(proc.pid)
+    sampler.start()
+    out: list[bytes] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    err = proc.stderr.read()  # type: ignore[union-attr]
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    sampler.done.set()
+    sampler.join()
+    reader.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(argv)}\n{err.decode(errors='replace')}")
+    cpu = usage.ru_utime + usage.ru_stime  # wait4: the child and everything it waited for
+    peak = max(sampler.peak, usage.ru_maxrss * 1024)
+    others = max(0.0, (busy_seconds() - busy - cpu) / wall) if busy else 0.0
+    return wall, cpu, peak / 2**20, out[0].decode(errors="replace") if out else "", others
+
+
+def policykit(*args: str) -> list[str]:
+    return [sys.executable, "-m", "policykit", *args]
+
+
+def rebuilt_count(output: str) -> int:
+    match = re.search(r"(\d+) rebuilt", output)
+    return int(match.group(1)) if match else -1
+
+
+def documents(root: Path) -> int:
+    """How many documents the trust builds (every school x policy)."""
+    import policykit
+    from policykit.resolve import resolve
+
+    return len(resolve(policykit.validate(root)).documents)
+
+
+def containing(manifest: Path, clause: str) -> int:
+    """Documents the last build made with `clause` in them."""
+    docs = json.loads(manifest.read_text(encoding="utf-8"))["documents"]
+    return sum(1 for entry in docs.values() if clause in entry["clauses"])
+
+
+def of_school(manifest: Path, setting: str) -> int:
+    docs = json.loads(manifest.read_text(encoding="utf-8"))["documents"]
+    return sum(1 for entry in docs.values() if entry["setting"] == setting)
+
+
+def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, serial: bool) -> list[Step]:
+    root, out = work / f"trust-{schools}", work / f"build-{schools}"
+    generate(root, schools)
+    shutil.rmtree(out, ignore_errors=True)
+    build = policykit("build", "--root", str(root), "--out", str(out), "--format", FORMATS,
+                      *(["--jobs", str(jobs)] if jobs else []))
+    steps: list[Step] = []
+
+    def step(name: str, argv: list[str], docs: int, expected: int | None = None) -> Step:
+        wall, cpu, peak, output, others = measure(argv)
+        rebuilt = rebuilt_count(output) if argv[3:4] == ["build"] else None
+        result = Step(schools, docs, name, wall, cpu, peak, rebuilt, expected, others=others)
+        steps.append(result)
+        print(f"  {name:<28} {wall:8.2f} s wall {cpu:8.2f} s CPU {peak:7.0f} MiB  others {others:.1f} cores"
+              + (f"  rebuilt {rebuilt}" if rebuilt is not None else ""), file=sys.stderr, flush=True)
+        return result
+
+    docs = documents(root)
+    print(f"{schools} schools, {docs} documents ({root})", file=sys.stderr, flush=True)
+    step("validate", policykit("validate", "--root", str(root)), docs)
+    step("cold build", build, docs, expected=docs)
+    if serial:
+        serial_out = work / f"build-{schools}-serial"
+        shutil.rmtree(serial_out, ignore_errors=True)
+        step("cold build, --jobs 1", policykit("build", "--root", str(root), "--out", str(serial_out),
+                                               "--format", FORMATS, "--jobs", "1"), docs, expected=docs)
+        shutil.rmtree(serial_out, ignore_errors=True)
+    step("no-op rebuild", build, docs, expected=0)
+    clause = root / EDITED_CLAUSE
+    clause.write_text(clause.read_text(encoding="utf-8").rstrip("\n") + "\nAsk the DSL if you are unsure.\n",
+                      encoding="utf-8")
+    step("one clause edited", build, docs, expected=containing(out / "manifest.json", clause.stem))
+    school = root / EDITED_SCHOOL
+    text = school.read_text(encoding="utf-8")
+    head = re.search(r"^  head:\n    name: (.+)$", text, re.M)
+    assert head, "no head teacher in the generated school"
+    school.write_text(text.replace(head.group(0), head.group(0) + " Jr"), encoding="utf-8")
+    step("one school's settings edited", build, docs, expected=of_school(out / "manifest.json", school.stem))
+    sample = min(docs, baseline_max)
+    naive_out = work / f"naive-{schools}"
+    shutil.rmtree(naive_out, ignore_errors=True)
+    wall, cpu, peak, _, others = measure([sys.executable, str(HERE / "naive.py"), str(out), str(naive_out),
+                                          "--sample", str(sample)])
+    scale = docs / sample
+    steps.append(Step(schools, docs, "naive baseline", wall * scale, cpu * scale, peak,
+                      estimated_from=sample if sample < docs else None, others=others))
+    print(f"  {'naive baseline':<28} {wall * scale:8.2f} s wall {cpu * scale:8.2f} s CPU {peak:7.0f} MiB"
+          f"  others {others:.1f} cores"
+          + (f"  (est. from {sample} documents)" if sample < docs else ""), file=sys.stderr, flush=True)
+    shutil.rmtree(naive_out, ignore_errors=True)
+    return steps
+
+
+def table(steps: list[Step], formats: int) -> str:
+    rows = ["| schools | documents | formats | step | rebuilt | wall s | CPU s | peak MiB | docs/s | others' cores |",
+            "|---:|---:|---:|:---|---:|---:|---:|---:|---:|---:|"]
+    for s in steps:
+        rebuilt = "" if s.rebuilt is None else f"{s.rebuilt}" + (f" of {s.expected}" if s.expected is not None else "")
+        name = s.name + (f" (est. from {s.estimated_from} docs)" if s.estimated_from else "")
+        rows.append(f"| {s.schools} | {s.documents} | {formats} | {name} | {rebuilt} | {s.wall:.2f} | {s.cpu:.2f} "
+                    f"| {s.peak_mib:.0f} | {s.per_second:.1f} | {s.others:.1f} |")
+    return "\n".join(rows)
+
+
+def targets(steps: list[Step]) -> list[tuple[str, bool, str]]:
+    """(target, met, figures) for each schools count, and the growth from 100 to 500."""
+    checks = []
+    by = {(s.schools, s.name): s for s in steps}
+    for n in sorted({s.schools for s in steps}):
+        cold, naive = by[(n, "cold build")], by[(n, "naive baseline")]
+        ratio = naive.wall / cold.wall
+        checks.append((f"{n} schools: cold build >= 3x faster than naive", ratio >= 3, f"{ratio:.1f}x"))
+        noop = by[(n, "no-op rebuild")]
+        if n <= 100:
+            checks.append((f"{n} schools: no-op rebuild < 1.5 s", noop.wall < 1.5, f"{noop.wall:.2f} s"))
+            val = by[(n, "validate")]
+            checks.append((f"{n} schools: validate < 2 s", val.wall < 2, f"{val.wall:.2f} s"))
+        for name in ("no-op rebuild", "one clause edited", "one school's settings edited"):
+            s = by[(n, name)]
+            checks.append((f"{n} schools: {name} rebuilds exactly {s.expected}", s.rebuilt == s.expected,
+                           f"{s.rebuilt}"))
+        peak = max(s.peak_mib for s in steps if s.schools == n and s.name != "naive baseline")
+        checks.append((f"{n} schools: peak memory < 1 GiB", peak < 1024, f"{peak:.0f} MiB"))
+    if (100, "cold build") in by and (500, "cold build") in by:
+        growth = by[(500, "cold build")].wall / by[(100, "cold build")].wall
+        checks.append(("cold build, 500 schools within 5.5x of 100", growth <= 5.5, f"{growth:.2f}x"))
+    return checks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--schools", default="10,100", help="comma-separated school counts [10,100]")
+    parser.add_argument("--jobs", type=int, default=None, help="passed to policykit build --jobs [cores]")
+    parser.add_argument("--work", type=Path, default=None, help="working folder [a temporary one]")
+    parser.add_argument("--baseline-max", type=int, default=500,
+                        help="time the baseline on at most this many documents and scale up [500]")
+    parser.add_argument("--serial", action="store_true", help="also time a cold build with --jobs 1")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.schools.split(",") if n.strip()]
+    work = args.work or Path(tempfile.mkdtemp(prefix="policykit-bench-"))
+    steps: list[Step] = []
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    snapshot(work)
+    try:
+        for n in counts:
+            steps.extend(run_trust(n, work, args.jobs, args.baseline_max, args.serial))
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    import policykit
+    from policykit.convert import pandoc_version
+
+    load_after = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    print(f"\npolicykit {policykit.__version__}, pandoc {pandoc_version()}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores, jobs {args.jobs or 'default'}; load average (1 min) "
+          f"{load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end\n")
+    print(table(steps, len(FORMATS.split(","))))
+    print()
+    failed = 0
+    for name, met, figure in targets(steps):
+        failed += not met
+        print(f"{'ok  ' if met else 'MISS'} {name}: {figure}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""`policykit diff --library FROM TO`: which clauses a library release changed, and whom it reaches.
+
+A change reaches a school's policy when the policy holds the clause (in either release)
+and the clause's conditions (in either release) apply to the school: those are the boards
+that need to approve the policy again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..conditions import applies, setting_facts
+from ..model import Clause, Library, Project
+from ..releases import library_at, semver
+from .versions import open_trust
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One school, and which of its policies a change reaches."""
+
+    setting: str
+    school: str
+    policies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LibraryChange:
+    kind: str  # added | removed | changed
+    id: str
+    title: str
+    old_version: str | None
+    new_version: str | None
+    notes: tuple[str, ...]
+    reaches: tuple[Reach, ...]
+
+    def line(self) -> str:
+        versions = self.new_version or self.old_version or ""
+        if self.old_version and self.new_version:
+            versions = f"{self.old_version} -> {self.new_version}"
+        return f"{self.kind:<8} {self.id} {versions}" + (": " + " ".join(self.notes) if self.notes else "")
+
+
+@dataclass(frozen=True)
+class LibraryDiff:
+    old: str
+    new: str
+    changes: tuple[LibraryChange, ...]
+    schools: tuple[Reach, ...]  # per school, every policy some change reaches: who re-approves what
+
+
+def library_diff(root: Path | str, old: str, new: str) -> LibraryDiff:
+    """Clause changes from library release `old` to `new`, and the schools' policies they reach."""
+    trust = open_trust(root)
+    a = library_at(trust.sources, trust.project.library, old, "--library")
+    b = library_at(trust.sources, trust.project.library, new, "--library")
+    changes = []
+    for cid in sorted(set(a.clauses) | set(b.clauses)):
+        x, y = a.clauses.get(cid), b.clauses.get(cid)
+        if x is not None and y is not None and (x.version, x.body, x.title, x.conditions) == \
+                (y.version, y.body, y.title, y.conditions):
+            continue
+        kind = "added" if x is None else "removed" if y is None else "changed"
+        newest = y or x
+        assert newest is not None
+        changes.append(LibraryChange(kind, cid, newest.title, x.version if x else None, y.version if y else None,
+                                     notes_between(newest, x.version if x else None, y.version if y else None),
+                                     _reach(trust.project, cid, a, b)))
+    order = {"changed": 0, "added": 1, "removed": 2}
+    changes.sort(key=lambda c: (order[c.kind], c.id))
+    schools: dict[str, set[str]] = {}
+    for change in changes:
+        for reach in change.reaches:
+            schools.setdefault(reach.setting, set()).update(reach.policies)
+    return LibraryDiff(a.release, b.release, tuple(changes), tuple(
+        Reach(sid, trust.project.settings[sid].name, tuple(sorted(pids))) for sid, pids in sorted(schools.items())))
+
+
+def notes_between(clause: Clause, old: str | None, new: str | None) -> tuple[str, ...]:
+    """Changelog notes of the versions after `old` up to `new` (just `new`'s when it is new), oldest first."""
+    if new is None:
+        return ()
+    low, high = sorted((semver(old), semver(new))) if old else (semver(new), semver(new))
+    picked = [c for c in clause.changelog if (low < semver(c.version) <= high) or (old is None and c.version == new)]
+    return tuple(c.note for c in sorted(picked, key=lambda c: semver(c.version)))
+
+
+def _reach(project: Project, cid: str, *libraries: Library) -> tuple[Reach, ...]:
+    out = []
+    for sid, setting in sorted(project.settings.items()):
+        facts = setting_facts(setting.values)
+        policies = set()
+        for library in libraries:
+            clause = library.clauses.get(cid)
+            if clause is None or not applies(clause.conditions, facts):
+                continue
+            policies.update(pid for pid, policy in library.policies.items()
+                            if any(cid in part.clauses for part in policy.parts))
+        if policies:
+            out.append(Reach(sid, setting.name, tuple(sorted(policies))))
+    return tuple(out)

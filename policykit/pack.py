@@ -1,0 +1,229 @@
+"""`policykit pack SCHOOL --meeting DATE`: one PDF for the board's meeting.
+
+The pack is ONE Markdown document, converted by pandoc to Typst (templates/pack.typ) and
+compiled to a tagged PDF (PDF/UA-1) like every other document, so its headings become
+the bookmarks:
+
+    Policies for decision                 the cover: school, meeting, the list below
+    <policy title>                        one per policy for decision, in order
+      What changed and why                a one-page summary: state, approval, clause changes
+      Redline                             the text against the last approved one
+      Clean copy                          the text as it stands (its headings nest below)
+
+Which policies: those whose state on the meeting date (status.status(as_of=meeting)) is
+overdue or review due soon, or whose text changed since it was approved. Drafts never
+approved are not included: there is no review or change to decide on, only a first
+approval. Order: overdue first, then review due soon, then changed since approval; within
+each group by review date, then title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from .approvals import DUE, OVERDUE
+from .check import check
+from .convert import Converter, Job, Output, Pandoc, asset, typst_pdf
+from .dates import long_date
+from .errors import Problem, UsageError, did_you_mean
+from .render import RenderedDocument, render
+from .resolve import resolve
+from .scheme import body_name
+from .site_redline import ADDED, CHANGED, MOVED, REMOVED, Redline, redlines_for
+from .status import StatusRow, status
+from .templating import escape, yamlstr
+from .write import write_files
+
+GROUPS = {OVERDUE: 0, DUE: 1}  # then changed since approval (2)
+SUMMARY, REDLINE, CLEAN = "What changed and why", "Redline", "Clean copy"
+
+
+@dataclass(frozen=True)
+class PackItem:
+    """One policy for decision."""
+
+    policy: str
+    title: str
+    state: str  # on the meeting date
+    changed: bool  # the text differs from the last approved one
+    next_review: date
+    reason: str  # why it is in the pack, in words
+    decided_by: str  # the approving bodies, by the school's names
+
+
+@dataclass(frozen=True)
+class PackResult:
+    path: Path
+    setting: str
+    school: str
+    meeting: date
+    items: tuple[PackItem, ...]
+    markdown: str  # the one document the PDF was made from
+
+
+def select(rows: Sequence[StatusRow]) -> list[StatusRow]:
+    """The rows for decision, in pack order (see the module docstring)."""
+    chosen = [r for r in rows if r.state in GROUPS or r.changed]
+    return sorted(chosen, key=lambda r: (GROUPS.get(r.state, 2), r.next_review, r.title.casefold(), r.policy))
+
+
+def _reason(row: StatusRow) -> str:
+    due = long_date(row.next_review)
+    if row.state == OVERDUE:
+        text = f"Overdue: the review was due on {due}"
+    elif row.state == DUE:
+        text = f"Review due soon: by {due}"
+    else:
+        text = f"Changed since it was approved on {long_date(row.approved_on)}" if row.approved_on else "Changed"
+    if row.changed and row.state in GROUPS:
+        text += "; the text has changed since it was approved"
+    return text + "."
+
+
+def pack(root: Path | str, setting: str, meeting: date, out: Path | str | None = None,
+         converter: Converter | None = None) -> PackResult:
+    """Write the meeting pack for `setting` (default ROOT/build/packs/<setting>-<meeting>.pdf)."""
+    root = Path(root)
+    project = check(root)
+    if setting not in project.settings:
+        raise UsageError(Problem("SCHOOL", message=f"unknown school '{setting}'",
+                                 hint=did_you_mean(setting, project.settings)
+                                 or f"known: {', '.join(sorted(project.settings))}"))
+    plan = resolve(project, [setting])
+    docs = {d.policy_id: d for d in render(plan)}
+    plans = {p.policy.id: p for p in plan.documents}
+    report = status(root, as_of=meeting, settings=[setting])
+    chosen = select(report.rows)
+    redlines = redlines_for(project, [docs[row.policy] for row in chosen])
+    items: list[PackItem] = []
+    sections: list[str] = []
+    for row in chosen:
+        doc, plan_doc = docs[row.policy], plans[row.policy]
+        names = " then ".join(body_name(s, plan_doc.context["terms"], plan_doc.context["trust"])
+                              for s in plan_doc.stages)
+        item = PackItem(row.policy, row.title, row.state, row.changed, row.next_review, _reason(row), names)
+        items.append(item)
+        sections.append(_policy_section(item, row, doc, redlines[doc.key]))
+    chosen_setting = project.settings[setting]
+    school = chosen_setting.name
+    board = body_name("board", chosen_setting.values.get("terminology", {}), project.trust)
+    trust = str(project.trust["trust"]["name"])
+    markdown = _front_matter(school, trust, board, meeting) + _cover(items, school, board, meeting) + "".join(sections)
+    colours = {f"colour-{k}": v for k, v in project.trust["trust"].get("colours", {}).items()}
+    epoch = int(datetime(meeting.year, meeting.month, meeting.day, 12, tzinfo=timezone.utc).timestamp())
+    converter = converter or Pandoc()
+    job = Job(markdown, (Output("typst", template=asset("templates/pack.typ"), variables=colours),), epoch)
+    typst_source = converter.convert([job])[0][0]
+    logo = next(iter(docs.values())).logo if docs else None
+    pdf = typst_pdf(typst_source, epoch, logo=logo)
+    path = Path(out) if out is not None else root / "build" / "packs" / f"{setting}-{meeting.isoformat()}.pdf"
+    write_files({path: pdf})
+    return PackResult(path, setting, school, meeting, tuple(items), markdown)
+
+
+# --- the Markdown -------------------------------------------------------------------------
+
+def _front_matter(school: str, trust: str, board: str, meeting: date) -> str:
+    return (f"---\ntitle: {yamlstr('Policies for decision')}\nschool: {yamlstr(school)}\ntrust: {yamlstr(trust)}\n"
+            f"board: {yamlstr(board)}\nmeeting: {yamlstr(long_date(meeting))}\nlang: en-GB\n"
+            f"subject: {yamlstr(f'Policies for decision at the {board} of {school}, {long_date(meeting)}')}\n---\n\n")
+
+
+def _cover(items: Sequence[PackItem], school: str, board: str, meeting: date) -> str:
+    lines = ["# Policies for decision {#decisions}\n"]
+    if not items:
+        lines.append(f"No policy of {escape(school)} is overdue, due for review or changed since approval on "
+                     f"{long_date(meeting)}: there is nothing for the {escape(board)} to decide.\n")
+        return "\n".join(lines) + "\n"
+    count = f"{len(items)} polic{'y' if len(items) == 1 else 'ies'}"
+    lines.append(f"{count} for the {escape(board)} of {escape(school)} to review on {long_date(meeting)}: "
+                 "overdue first, then those due for review soon, then those changed since they were approved. "
+                 "Each has a one-page summary of what changed and why, the redline against the approved text, "
+                 "and the clean copy.\n")
+    lines.append("| No. | Policy | Why it is here | Decided by |")
+    lines.append("|:----|:------------------------------|:----------------------------------------|:-----------------|")
+    for n, item in enumerate(items, 1):
+        lines.append(f"| {n} | {escape(item.title)} | {escape(item.reason)} | {escape(item.decided_by)} |")
+    return "\n".join(lines) + "\n\n"
+
+
+_KINDS = {ADDED: "Added", REMOVED: "Removed", CHANGED: "Changed", MOVED: "Moved"}
+_FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
+_BANNER = re.compile(r"^::: \{\.draft-banner\}\n.*?^:::\n", re.M | re.S)
+_ATX = re.compile(r"^(#{1,6}) ", re.M)
+
+
+def shift_headings(markdown: str, by: int) -> str:
+    """Every ATX heading `by` levels deeper (at most 6). Clause bodies hold no headings
+    (validate refuses them) and settings values are escaped, so only the frame's match."""
+    return _ATX.sub(lambda m: "#" * min(6, len(m.group(1)) + by) + " ", markdown)
+
+
+def clean_copy(doc: RenderedDocument) -> str:
+    """The policy's canonical Markdown without its metadata block and draft banner."""
+    body = _FRONT.sub("", doc.markdown, count=1)
+    return _BANNER.sub("", body, count=1).strip() + "\n"
+
+
+def _anchor(policy: str, part: str = "") -> str:
+    return f"pack-{policy}" + (f"-{part}" if part else "")
+
+
+def _policy_section(item: PackItem, row: StatusRow, doc: RenderedDocument, redline: Redline | None) -> str:
+    out = [f"# {escape(item.title)} {{#{_anchor(item.policy)}}}\n",
+           f"## {SUMMARY} {{#{_anchor(item.policy, 'summary')}}}\n",
+           f"**{escape(item.reason)}**\n"]
+    approved = (f"{long_date(row.approved_on)} by the {row.approved_by}" + (f" (minute {row.minute})" if row.minute else "")
+                if row.approved_on else "Never")
+    out += ["| Item | Detail |", "|:-------------------|:--------------------------------------------------------|",
+            f"| State on the meeting date | {escape(row.state[:1].upper() + row.state[1:])} |",
+            f"| Last approved | {escape(approved)} |",
+            f"| Next review | {long_date(row.next_review)} |",
+            f"| Decided by | {escape(item.decided_by)} |",
+            f"| Version | {escape(row.version)} (library release {escape(row.library_release)}) |",
+            f"| Text fingerprint | {row.text_sha256[:16]} |", ""]
+    out.append(_changes(redline))
+    # an empty redline stays on the summary's page (the template breaks before the others)
+    empty = redline is None or bool(redline.problem) or redline.unchanged
+    out.append(f"## {REDLINE} {{#{_anchor(item.policy, 'redline-same' if empty else 'redline')}}}\n")
+    if redline is None:
+        out.append("This policy has never been approved: there is no approved text to compare with.\n")
+    elif redline.problem:
+        out.append(f"No redline: {escape(redline.problem)}.\n")
+    elif redline.unchanged:
+        out.append(f"No changes: this is the text the {escape(redline.approved_by)} approved on "
+                   f"{long_date(redline.approved_on)}. The clean copy follows.\n")
+    else:
+        out.append(f"The current text against the one the {escape(redline.approved_by)} approved on "
+                   f"{long_date(redline.approved_on)}: added text is \\{{+ [underlined]{{.underline}} +\\}}, "
+                   "removed text \\[- ~~struck through~~ -\\]. Under each changed clause, the clause library says "
+                   "why it changed.\n")
+        out.append(shift_headings(redline.print_markdown, 2))
+    out.append(f"## {CLEAN} {{#{_anchor(item.policy, 'clean')}}}\n")
+    out.append(shift_headings(clean_copy(doc), 2))
+    return "\n".join(out) + "\n"
+
+
+def _changes(redline: Redline | None) -> str:
+    if redline is None or redline.problem:
+        return ""
+    if redline.unchanged:
+        return ("The text is unchanged since it was approved. The board reviews it as it stands, with the clause "
+                "library's latest release in mind.\n")
+    lines = ["What changed since the last approval, clause by clause, and why (from the clause library's "
+             "changelog):\n", "| Clause | Change | Why |",
+             "|:-------------------|:--------------|:------------------------------------------|"]
+    for change in redline.changes:
+        versions = ""
+        if change.old_version and change.new_version and change.old_version != change.new_version:
+            versions = f" ({change.old_version} to {change.new_version})"
+        elif change.new_version or change.old_version:
+            versions = f" ({change.new_version or change.old_version})"
+        why = " ".join(change.notes) or "–"
+        lines.append(f"| {escape(change.title)} | {_KINDS.get(change.kind, change.kind)}{versions} | {escape(why)} |")
+    return "\n".join(lines) + "\n"
+

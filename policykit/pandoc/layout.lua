@@ -1,0 +1,173 @@
+-- Page layout that the Markdown does not carry, applied to the parsed document per format.
+-- Every piece of text here comes from the document (metadata or body), so the writers
+-- escape it; the only raw output is fixed Word markup (page breaks, fields) with no data in it.
+--   local layout = dofile('layout.lua'); doc = layout(doc, format, variables)
+
+local M = {}
+
+-- Word markup with no data in it: a page break, the contents field (docx_finish.py fills in
+-- its entries from the headings), page-number fields and line breaks that make room to sign.
+local PAGE_BREAK = '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+local CONTENTS = table.concat{
+  '<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/>',
+  '</w:docPartObj></w:sdtPr><w:sdtContent>',
+  '<w:p><w:pPr><w:pStyle w:val="TOCHeading"/></w:pPr><w:r><w:t>Contents</w:t></w:r></w:p>',
+  '<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>',
+  '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>',
+  '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>',
+  '</w:sdtContent></w:sdt>',
+}
+local TAB = '<w:r><w:tab/></w:r>'
+local COVER_RULE = '<w:p><w:pPr><w:pStyle w:val="CoverRule"/></w:pPr></w:p>'  -- the short accent line
+local SIGN_HERE = '<w:r><w:br/></w:r><w:r><w:br/></w:r>'  -- two empty lines to sign on
+
+local function field(code)
+  return table.concat{
+    '<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
+    '<w:r><w:instrText xml:space="preserve"> ', code, ' </w:instrText></w:r>',
+    '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>',
+    '<w:r><w:fldChar w:fldCharType="end"/></w:r>',
+  }
+end
+
+local function inlines(value)
+  if value == nil then return pandoc.Inlines{} end
+  if pandoc.utils.type(value) == 'Inlines' then return value end
+  return pandoc.Inlines(pandoc.utils.stringify(value))
+end
+
+local function styled(style, content)
+  return pandoc.Div({pandoc.Para(content)}, pandoc.Attr('', {}, {['custom-style'] = style}))
+end
+
+local function raw(xml)
+  return pandoc.RawInline('openxml', xml)
+end
+
+-- The `.draft-banner` Div the frame writes for a document not yet approved: every format
+-- shows it on the cover, so it leaves the body and becomes metadata.
+local function take_banner(doc)
+  local blocks = pandoc.Blocks{}
+  local banner
+  for _, block in ipairs(doc.blocks) do
+    if block.t == 'Div' and block.classes:includes('draft-banner') and not banner then
+      banner = block.content
+    else
+      blocks:insert(block)
+    end
+  end
+  doc.blocks = blocks
+  if banner then doc.meta['draft-note'] = pandoc.MetaBlocks(banner) end
+  return doc
+end
+
+-- Signature and date cells of the approval block get room to sign in.
+local function signature_space(doc, cell_content)
+  return doc:walk{
+    Div = function(div)
+      if not div.classes:includes('signatures') then return nil end
+      return div:walk{
+        Table = function(tbl)
+          for _, body in ipairs(tbl.bodies) do
+            for _, row in ipairs(body.body) do
+              for _, cell in ipairs(row.cells) do
+                if #cell.contents == 0 then cell.contents = cell_content() end
+              end
+            end
+          end
+          return tbl
+        end,
+      }
+    end,
+  }
+end
+
+local function docx(doc, vars)
+  local meta = doc.meta
+  local cover = pandoc.Blocks{}
+  if vars.logo then
+    local alt = inlines(meta.trust):clone()
+    alt:insert(pandoc.Str(' logo'))
+    cover:insert(styled('Cover Logo', {pandoc.Image(alt, vars.logo, '', pandoc.Attr('', {}, {height = '2cm'}))}))
+  end
+  cover:insert(styled('Cover Trust', inlines(meta.trust)))
+  cover:insert(styled('Cover Title', inlines(meta.title)))
+  cover:insert(styled('Cover School', inlines(meta.school)))
+  cover:insert(pandoc.RawBlock('openxml', COVER_RULE))
+  if meta['draft-note'] then
+    cover:insert(pandoc.Div(meta['draft-note'], pandoc.Attr('', {}, {['custom-style'] = 'Draft Banner'})))
+  end
+  for _, row in ipairs{{'Version', 'policy-version'}, {'Library release', 'library-release'},
+                        {'Status', 'approval-status'}, {'Next review', 'review-date'}} do
+    local line = pandoc.Inlines{pandoc.Strong(row[1]), raw(TAB)}
+    line:extend(inlines(meta[row[2]]))
+    cover:insert(styled('Cover Detail', line))
+  end
+  cover:insert(pandoc.RawBlock('openxml', PAGE_BREAK))
+  cover:insert(pandoc.RawBlock('openxml', CONTENTS))
+  cover:insert(pandoc.RawBlock('openxml', PAGE_BREAK))
+
+  -- running header and footer: docx_finish.py moves these two paragraphs into header1/footer1
+  local header = inlines(meta.school):clone()
+  header:insert(pandoc.Str(' · '))
+  header:extend(inlines(meta.title))
+  if meta.approved ~= true then  -- as policy.typ: only an approved text goes unmarked
+    header:insert(raw(TAB))
+    header:insert(pandoc.Span(inlines(meta['approval-status']), pandoc.Attr('', {}, {['custom-style'] = 'Draft Mark'})))
+  end
+  local footer = pandoc.Inlines{pandoc.Str('Version ')}
+  footer:extend(inlines(meta['policy-version']))
+  footer:insert(pandoc.Str(' · Next review '))
+  footer:extend(inlines(meta['review-date']))
+  footer:extend{raw(TAB), pandoc.Str('Page '), raw(field('PAGE')), pandoc.Str(' of '), raw(field('NUMPAGES'))}
+
+  doc = signature_space(doc, function() return {pandoc.Plain{raw(SIGN_HERE)}} end)
+  local blocks = cover
+  blocks:extend(doc.blocks)
+  blocks:insert(styled('Running Header', header))
+  blocks:insert(styled('Running Footer', footer))
+  doc.blocks = blocks
+  return doc
+end
+
+local function introduced(block)
+  if block.t == 'Table' or block.t == 'BulletList' or block.t == 'OrderedList' then return true end
+  return block.t == 'Div' and #block.content > 0 and introduced(block.content[1])
+end
+
+local function typst(doc)
+  return doc:walk{
+    -- a paragraph that introduces a table or a list ("Do:") never ends a page without it
+    -- (Word: keepNext in docx_finish.py)
+    Blocks = function(blocks)
+      local out = pandoc.Blocks{}
+      for i, block in ipairs(blocks) do
+        if (block.t == 'Para' or block.t == 'Plain') and blocks[i + 1] and introduced(blocks[i + 1]) then
+          block = pandoc.Div({block}, pandoc.Attr('', {}, {['typst:sticky'] = 'true'}))
+        end
+        out:insert(block)
+      end
+      return out
+    end,
+    Div = function(div)
+      if not div.classes:includes('signatures') then return nil end
+      return div:walk{Table = function(t) t.attr.attributes['typst:rows'] = '(auto, 1.4cm)'; return t end}
+    end,
+  }
+end
+
+local function html(doc)
+  -- the page title is the one <h1>; the policy's own headings start at <h2>
+  return doc:walk{Header = function(h) h.level = h.level + 1; return h end}
+end
+
+function M.layout(doc, format, vars)
+  vars = vars or {}
+  doc = take_banner(doc)
+  if format == 'docx' then return docx(doc, vars) end
+  if format == 'typst' then return typst(doc) end
+  if format == 'html5' or format == 'html' then return html(doc) end
+  return doc
+end
+
+return M

@@ -1,0 +1,30 @@
+-- Redlines, one pandoc process per step (start-up dominates; see batch.lua):
+--   pandoc lua redline.lua request.json
+-- request: {mode = "parse" | "write", format = "<pandoc format>", items = [...], out = "<path>"}
+--   parse: items are Markdown texts; out gets a JSON list of pandoc JSON documents
+--   write: items are JSON lists of pandoc blocks; out gets a JSON list of Markdown texts
+-- policykit diffs the parsed documents (not the Markdown source), so a change never
+-- splits an escape or inline markup; the redline is written back as Markdown for convert.py.
+local function slurp(path)
+  local f = assert(io.open(path, 'rb'))
+  local text = f:read('a')
+  f:close()
+  return text
+end
+
+local request = pandoc.json.decode(slurp(arg[1]), false)
+local api = '[' .. (tostring(PANDOC_API_VERSION):gsub('%.', ',')) .. ']'
+
+local results = {}
+for i, item in ipairs(request.items) do
+  if request.mode == 'parse' then
+    results[i] = pandoc.write(pandoc.read(item, request.format), 'json')
+  else
+    -- no wrapping: a line break in a table row or at a span edge would change the text
+    local doc = pandoc.read('{"pandoc-api-version":' .. api .. ',"meta":{},"blocks":' .. item .. '}', 'json')
+    results[i] = pandoc.write(doc, request.format, {wrap_text = 'wrap-none'})
+  end
+end
+local f = assert(io.open(request.out, 'wb'))
+f:write(pandoc.json.encode(results))
+f:close()

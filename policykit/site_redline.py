@@ -1,0 +1,189 @@
+"""What changed since the last approval, for the site and the meeting pack.
+
+`redlines_for` is the one place the site and the pack get a redline from. It asks
+policykit.diff to compare each document's current text with its last full approval (the
+text archived by `policykit approve`), and hands back:
+
+- the clause-level summary (added, removed, changed, moved; with the changelog notes);
+- the redline body as pandoc Markdown (the whole text, changes marked), in two styles:
+  `markdown` for HTML (additions underlined, removals struck through; the site's
+  stylesheet colours them and names them for screen readers) and `print_markdown` for the
+  PDF, which also carries `{+ +}` / `[- -]` cues so the marks survive greyscale printing,
+  copying and reading aloud.
+
+Everything runs batched: one pandoc run to parse every text, one to write every redline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Callable, Sequence
+
+from .diff import Comparison, compare_versions, open_trust
+from .diff.compare import DEL, INS, MARK, MOVED_AWAY, MOVED_HERE
+from .diff.pandoc_ast import Blocks, Inlines, Node, Para, Span, Str, map_inline_lists, to_markdown, words, wrap
+from .diff.versions import version
+from .errors import PolicykitError
+from .model import Project
+from .render import RenderedDocument
+
+ADDED, REMOVED, CHANGED, MOVED = "added", "removed", "changed", "moved"
+SAME_VERSION = ("Same clause version: the wording changed through this school's settings "
+                "(names, contacts, options or its own local wording).")
+CUE = "#555555"
+
+
+@dataclass(frozen=True)
+class ClauseChange:
+    """One clause (or other part of the text) that differs from the approved text."""
+
+    kind: str  # added | removed | changed | moved
+    clause: str  # clause id; "" for a change outside the clauses (key people, a part heading)
+    title: str
+    old_version: str  # "" when added (or not a clause)
+    new_version: str  # "" when removed (or not a clause)
+    notes: tuple[str, ...]  # why: the library's changelog entries in between, or what else changed
+
+
+@dataclass(frozen=True)
+class Redline:
+    """The current text of one school x policy against its last approved text."""
+
+    setting: str
+    policy: str
+    approved_on: date
+    approved_by: str  # body names, "A then B" for two stages
+    minute: str
+    old_sha256: str
+    new_sha256: str
+    changes: tuple[ClauseChange, ...] = ()
+    markdown: str = ""  # the redline body for HTML; parts at level 1, clauses at level 2; "" when unchanged
+    print_markdown: str = ""  # the same for the PDF, with textual cues
+    problem: str = ""  # why there is no redline although an earlier text was approved
+
+    @property
+    def unchanged(self) -> bool:
+        return self.old_sha256 == self.new_sha256
+
+
+def redline_for(project: Project, doc: RenderedDocument) -> Redline | None:
+    """The redline of one document; None when nothing was ever approved to compare with."""
+    return redlines_for(project, [doc])[doc.key]
+
+
+def redlines_for(project: Project, docs: Sequence[RenderedDocument]) -> dict[str, Redline | None]:
+    """Each document's redline by key (None: never approved), compared in one batch."""
+    out: dict[str, Redline | None] = {}
+    todo: list[tuple[RenderedDocument, Redline]] = []
+    for doc in docs:
+        place = doc.standing
+        if place is None or place.latest is None:
+            out[doc.key] = None
+            continue
+        latest = place.latest
+        base = Redline(setting=doc.setting_id, policy=doc.policy_id, approved_on=latest.date,
+                       approved_by=" then ".join(r.body for r in latest.records),
+                       minute="; ".join(r.minute for r in latest.records),
+                       old_sha256=latest.text_sha256, new_sha256=doc.text_sha256)
+        out[doc.key] = base
+        if not base.unchanged:
+            todo.append((doc, base))
+    if not todo:
+        return out
+    trust = open_trust(project.root)
+    pairs: list[tuple[Any, Any]] = []
+    kept: list[tuple[RenderedDocument, Redline, tuple[Any, Any]]] = []
+    for doc, base in todo:
+        try:
+            pair = (version(trust, doc.setting_id, doc.policy_id, "approved"),
+                    version(trust, doc.setting_id, doc.policy_id, "current"))
+        except PolicykitError as exc:  # the archived text is missing or altered
+            out[doc.key] = _with(base, problem="; ".join(p.message for p in exc.problems))
+            continue
+        pairs.append(pair)
+        kept.append((doc, base, pair))
+    trees: list[Blocks] = []
+    for (doc, _, _), comparison in zip(kept, compare_versions(trust, pairs)):
+        trees += [styled(comparison, _screen), styled(comparison, _print)]
+        out[doc.key] = _with(out[doc.key], changes=_changes(comparison))
+    texts = iter(to_markdown(trees))
+    for doc, _, _ in kept:
+        out[doc.key] = _with(out[doc.key], markdown=next(texts), print_markdown=next(texts))
+    return out
+
+
+def _with(redline: Redline, **changes: Any) -> Redline:
+    return replace(redline, **changes)
+
+
+def styled(comparison: Comparison, style: Callable[[str, Inlines], Node]) -> Blocks:
+    """The diff's redline tree made readable: each change styled, moves noted where the clause
+    went and where it came from, and the library's reason under each changed clause's heading.
+
+    Works on the tree as policykit.diff.compare documents it: changes are spans of class
+    insertion/deletion, whole blocks carry an empty marker span, moved clauses sit in
+    moved-away / moved-here divs, and clause headings carry `data-clause`.
+    """
+    why = {c.id: c for c in comparison.clauses if c.kind in (CHANGED, MOVED) and c.text_changed and c.notes}
+    blocks: Blocks = []
+    for block in comparison.blocks:
+        classes = block["c"][0][1] if block["t"] == "Div" else []
+        info = dict(block["c"][0][2]) if block["t"] == "Div" else {}
+        if MOVED_AWAY in classes:
+            blocks.append(_note(f"\u201c{info.get('title', '')}\u201d moved to {info.get('to', '')}."))
+        elif MOVED_HERE in classes and block["c"][1]:
+            head, *rest = block["c"][1]
+            blocks += [head, _note(f"Moved here from {info.get('from', '')}."), *rest]
+        else:
+            blocks.append(block)
+    out: Blocks = []
+    for block in blocks:
+        out.append(block)
+        change = why.get(dict(block["c"][1][2]).get("data-clause", "")) if block["t"] == "Header" else None
+        if change is not None:
+            out.append(_note(f"Why ({change.old_version} to {change.new_version}): {' '.join(change.notes)}"))
+
+    def spans(inlines: Inlines) -> Inlines:
+        result: Inlines = []
+        for x in inlines:
+            classes = x["c"][0][1] if x["t"] == "Span" else []
+            if MARK in classes:
+                continue
+            result.append(style(INS if INS in classes else DEL, x["c"][1]) if INS in classes or DEL in classes else x)
+        return result
+
+    return map_inline_lists(out, spans, deep=True)
+
+
+def _note(text: str) -> Node:
+    return Para([wrap("Emph", words(text))])
+
+
+def _screen(kind: str, inlines: Inlines) -> Node:
+    """On screen: <ins>/<del> (the stylesheet colours them and names them for screen readers)."""
+    return wrap("Underline" if kind == INS else "Strikeout", inlines)
+
+
+def _print(kind: str, inlines: Inlines) -> Node:
+    """In the PDF: underline or strike, between small grey cues that say which it is."""
+    cue = [("typst:text:fill", f'rgb("{CUE}")'), ("typst:text:size", "0.8em")]
+    left, right = ("{+", "+}") if kind == INS else ("[-", "-]")
+    return Span([Span([Str(left)], attrs=cue), wrap("Underline" if kind == INS else "Strikeout", inlines),
+                 Span([Str(right)], attrs=cue)])
+
+
+def _changes(comparison: Comparison) -> tuple[ClauseChange, ...]:
+    """The diff's clause and other changes, as the pages and the pack show them."""
+    out = []
+    for c in comparison.clauses:
+        notes = tuple(c.notes)
+        if c.kind == MOVED:
+            notes = (f"Moved from {c.old_place} to {c.new_place}"
+                     + ("; its text changed" if c.text_changed else "") + ".",) + notes
+        elif c.kind == CHANGED and not notes and c.old_version == c.new_version:
+            notes = (SAME_VERSION,)
+        out.append(ClauseChange(c.kind, c.id, c.title, c.old_version or "", c.new_version or "", notes))
+    for o in comparison.others:
+        out.append(ClauseChange(o.kind, "", o.what[:1].upper() + o.what[1:], "", "", ()))
+    return tuple(out)

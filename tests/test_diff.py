@@ -1,0 +1,444 @@
+"""Diffs and redlines: word-level tracked changes that accept to the new text and reject to the old."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from lxml import etree
+
+import policykit
+from policykit.approve import approve
+from policykit.cli import main
+from policykit.diff import Version, compare_versions, library_diff
+from policykit.diff.redline import Cover, redlines
+from tests.conftest import CLAUSE_PHONES, REPO
+from tests.readers import html_text, pdf_text
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TODAY = date(2026, 11, 22)
+COVER = Cover(title="Test Policy", school="Alpha School", trust="Test Trust", from_label="the old text",
+              to_label="the new text", author="Library release 2025.1", day=date(2025, 9, 1), key="alpha/redline/p")
+
+
+# --- reading a redline DOCX as Word would after "accept all" or "reject all" ---------------------
+
+def paragraphs(data: bytes, mode: str = "as-is") -> list[str]:
+    """The document's paragraphs in order (table cells included) with every tracked change
+    accepted ('accept': keep insertions, drop deletions), rejected ('reject') or left as is.
+
+    A paragraph whose mark is dropped joins the paragraph after it, as in Word; a table row
+    marked as dropped goes whole.
+    """
+    body = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")).find(f"{W}body")
+    drop = {"accept": {f"{W}del", f"{W}moveFrom"}, "reject": {f"{W}ins", f"{W}moveTo"}, "as-is": set()}[mode]
+    out: list[str] = []
+    carry = ""
+
+    def text(p: Any) -> str:
+        parts = []
+        for node in p.iter(f"{W}t", f"{W}delText", f"{W}tab", f"{W}br"):
+            if any(a.tag in drop for a in node.iterancestors()):
+                continue
+            parts.append({f"{W}tab": "\t", f"{W}br": "\n"}.get(node.tag, node.text or ""))
+        return "".join(parts)
+
+    def mark(props: Any) -> str | None:
+        return next((c.tag for c in props if c.tag in (f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo")),
+                    None) if props is not None else None
+
+    def para(p: Any) -> None:
+        nonlocal carry
+        if mark(p.find(f"{W}pPr/{W}rPr")) in drop:
+            carry += text(p)  # the paragraph mark goes: this text joins the next paragraph
+            return
+        out.append(carry + text(p))
+        carry = ""
+
+    for block in body:
+        if block.tag == f"{W}p":
+            para(block)
+        elif block.tag == f"{W}tbl":
+            for row in block.iter(f"{W}tr"):
+                if mark(row.find(f"{W}trPr")) in drop:
+                    continue
+                for cell in row.iter(f"{W}tc"):
+                    for p in cell.iter(f"{W}p"):
+                        para(p)
+                    if carry:
+                        out.append(carry)
+                        carry = ""
+    if carry:
+        out.append(carry)
+    return out
+
+
+def changes(data: bytes) -> list[tuple[str, str]]:
+    """(kind, text) of every tracked run-level change."""
+    body = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+    return [(etree.QName(c).localname, "".join(c.itertext())) for c in body.iter(f"{W}ins", f"{W}del")
+            if c.getparent().tag != f"{W}rPr" and c.getparent().tag != f"{W}trPr"]
+
+
+# --- texts and edits -------------------------------------------------------------------------------
+
+BASE: dict[str, Any] = {
+    "policy": "p", "title": "Test Policy", "version": "1.0.0", "school": "Alpha School",
+    "key_people": [{"role": "Designated Safeguarding Lead", "name": "Dev Lead", "contact": "dev@example.org"},
+                   {"role": "Headteacher", "name": "Ann O'Head", "contact": "01234 567890"}],
+    "parts": [
+        {"heading": "Working online", "intro": "", "clauses": [
+            ["c-calls", "1.0.0", "Phoning families",
+             "Call families on your work phone. Ask Dev Lead if you're unsure, and **never** use your own "
+             "number.\n\nIf you must, dial 141 first: it hides your number (see *below*)."],
+            ["c-tell", "1.0.0", "Tell the DSL",
+             "Tell the DSL straight away if:\n\n- you see harmful content\n- a site you need is blocked\n"
+             "- you notice misuse, by a child or an adult\n\nRecord it on the log \\*at once\\*."],
+        ]},
+        {"heading": "Records and review", "intro": "This part covers records.", "clauses": [
+            ["c-log", "1.1.0", "The incident log",
+             "The log records:\n\n| Item | Detail |\n|:--|:--|\n| Date | When it happened |\n"
+             "| Who | The people involved |\n| Outcome | |\n"],
+            ["c-review", "1.0.0", "Reviewing this policy",
+             "We review this policy every year, and after any serious incident.\n\n1. Collect the evidence.\n"
+             "2. Report to the board.\n\nSend comments to:\n\n| The Clerk\n| Meadowbank Learning Trust"],
+        ]},
+    ],
+}
+NEW_CLAUSE = ["c-new", "1.0.0", "Generative AI tools", "Use only the AI tools we approve.\n\n- check what they produce"]
+WORDS = st.sampled_from(["safe", "children", "staff", "DSL", "online", "report", "never", "O'Brien", "e-safety",
+                         "2025", "naïve", "at", "a", "the", "Wi-Fi"])
+EDIT = st.tuples(st.sampled_from(["word", "insert", "delete", "edge", "punct", "item+", "item-", "row+", "row-",
+                                  "para+", "para-", "clause+", "clause-", "move", "title", "heading", "person"]),
+                 st.integers(0, 50), st.integers(0, 50), WORDS)
+_WORD = re.compile(r"(?<![\\*])\b[A-Za-z]{2,}\b(?![*\\])")
+
+
+def _clauses(content: dict[str, Any]) -> list[list[str]]:
+    return [c for part in content["parts"] for c in part["clauses"]]
+
+
+def _edit_text(text: str, kind: str, a: int, word: str) -> str:
+    words = list(_WORD.finditer(text))
+    lines = text.split("\n")
+    if kind in ("word", "insert", "delete", "edge") and words:
+        m = words[a % len(words)]
+        s, e = m.span()
+        replacement = {"word": word, "insert": f"{m.group()} {word}", "edge": m.group() + "s",
+                       "delete": ""}[kind]
+        if kind == "delete" and text[e:e + 1] == " ":
+            e += 1
+        return text[:s] + replacement + text[e:]
+    if kind == "punct":
+        spots = [m.start() for m in re.finditer(r"[,.:](?=\s|$)", text)]
+        if spots:
+            at = spots[a % len(spots)]
+            return text[:at] + ["", ";", "!", ","][a % 4] + text[at + 1:]
+    if kind in ("item+", "item-"):
+        items = [i for i, line in enumerate(lines) if re.match(r"(- |\d\. )", line)]
+        if items:
+            i = items[a % len(items)]
+            if kind == "item-" and len(items) > 1:
+                return "\n".join(lines[:i] + lines[i + 1:])
+            marker = "- " if lines[i].startswith("- ") else f"{int(lines[i][0]) + 1}. "
+            return "\n".join(lines[:i + 1] + [marker + f"{word} and {word}"] + lines[i + 1:])
+    if kind in ("row+", "row-"):
+        rows = [i for i, line in enumerate(lines) if line.startswith("| ") and i > 1 and lines[i - 1].startswith("|")]
+        rows = [i for i in rows if not lines[i].startswith("|:")]
+        if rows:
+            i = rows[a % len(rows)]
+            if kind == "row-" and len(rows) > 1:
+                return "\n".join(lines[:i] + lines[i + 1:])
+            return "\n".join(lines[:i + 1] + [f"| {word} | the {word} |"] + lines[i + 1:])
+    if kind in ("para+", "para-"):
+        paras = text.split("\n\n")
+        i = a % len(paras)
+        if kind == "para-" and len(paras) > 1:
+            return "\n\n".join(paras[:i] + paras[i + 1:])
+        return "\n\n".join(paras[:i] + [f"A new {word} paragraph."] + paras[i:])
+    return text
+
+
+def apply_edits(content: dict[str, Any], edits: list[tuple[str, int, int, str]]) -> dict[str, Any]:
+    new = copy.deepcopy(content)
+    for kind, a, b, word in edits:
+        clauses = _clauses(new)
+        parts = new["parts"]
+        if kind == "clause+" and not any(c[0] == NEW_CLAUSE[0] for c in clauses):
+            part = parts[a % len(parts)]["clauses"]
+            part.insert(b % (len(part) + 1), list(NEW_CLAUSE))
+        elif kind == "clause-" and len(clauses) > 1:
+            victim = clauses[a % len(clauses)]
+            for part in parts:
+                if victim in part["clauses"] and len(part["clauses"]) > 1:
+                    part["clauses"].remove(victim)
+        elif kind == "move":
+            clause = clauses[a % len(clauses)]
+            source = next(p["clauses"] for p in parts if clause in p["clauses"])
+            if len(source) > 1:
+                source.remove(clause)
+                target = parts[b % len(parts)]["clauses"]
+                target.insert(b % (len(target) + 1), clause)
+        elif kind == "title":
+            clause = clauses[a % len(clauses)]
+            clause[2] = _edit_text(clause[2], "word" if b % 2 else "insert", b, word)
+        elif kind == "heading":
+            part = parts[a % len(parts)]
+            part["heading"] = _edit_text(part["heading"], "insert", b, word)
+        elif kind == "person":
+            new["key_people"][a % len(new["key_people"])]["name"] = f"{word} {b}"
+        else:
+            clause = clauses[a % len(clauses)]
+            clause[3] = _edit_text(clause[3], kind, b, word)
+    return new
+
+
+def version(content: dict[str, Any], label: str) -> Version:
+    return Version(label, label, content, "2025.1", date(2025, 9, 1))
+
+
+def check_accept_reject(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[bytes]:
+    """Redline each pair, and the old and new texts against themselves, in one batch; compare."""
+    versions = []
+    for old, new in pairs:
+        a, b = version(old, "old"), version(new, "new")
+        versions += [(a, b), (b, b), (a, a)]
+    docs = [files["docx"] for files in redlines([(c, COVER) for c in compare_versions(None, versions)], ("docx",))]
+    for i in range(0, len(docs), 3):
+        redline, new_text, old_text = docs[i:i + 3]
+        assert not changes(new_text) and not changes(old_text)
+        assert paragraphs(redline, "accept") == paragraphs(new_text), pairs[i // 3]
+        assert paragraphs(redline, "reject") == paragraphs(old_text), pairs[i // 3]
+    return docs[::3]
+
+
+# --- the property ------------------------------------------------------------------------------------
+
+# Each example redlines a batch of edits in three pandoc runs; shrinking would rerun them for
+# minutes, so a failure is reported as generated (the batch is small enough to read).
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(st.lists(st.lists(EDIT, min_size=1, max_size=4), min_size=4, max_size=4))
+def test_accepting_every_change_gives_the_new_text_and_rejecting_gives_the_old(batches):
+    check_accept_reject([(BASE, apply_edits(BASE, edits)) for edits in batches])
+
+
+def test_every_kind_of_edit_at_once():
+    """One pass over each kind of edit (the property test samples them)."""
+    kinds = ["word", "insert", "delete", "edge", "punct", "para+", "para-", "clause+", "clause-", "move", "title",
+             "heading", "person"]
+    edits = [(k, n, n + 1, "safe") for n, k in enumerate(kinds)]
+    edits += [(k, n, n, "safe") for k in ("item+", "item-") for n in (1, 3)]
+    edits += [(k, 2, m, "safe") for k in ("row+", "row-") for m in (0, 2)]
+    pairs = [(BASE, apply_edits(BASE, [edit])) for edit in edits]
+    assert all(old != new for old, new in pairs)
+    check_accept_reject(pairs)
+
+
+def test_one_word_edit_shows_as_that_word_and_whole_blocks_track_their_marks():
+    new = copy.deepcopy(BASE)
+    calls, tell = new["parts"][0]["clauses"]
+    calls[3] = calls[3].replace("if you're unsure", "if you're not sure")
+    tell[3] = tell[3].replace("- a site you need is blocked\n", "")
+    new["parts"][1]["clauses"][0][3] += "| Action | What was done |\n"
+    new["parts"][1]["clauses"].insert(0, list(NEW_CLAUSE))
+    (redline,) = check_accept_reject([(BASE, new)])
+    found = changes(redline)
+    assert ("del", "unsure") in found and ("ins", "not sure") in found
+    assert ("del", "a site you need is blocked") in found
+    assert ("ins", "Generative AI tools") in found
+    xml = zipfile.ZipFile(io.BytesIO(redline)).read("word/document.xml").decode()
+    assert 'w:author="Library release 2025.1" w:date="2025-09-01T00:00:00Z"' in xml
+    root = etree.fromstring(xml.encode())
+    marks = [etree.QName(m).localname for m in root.iter(f"{W}ins", f"{W}del") if m.getparent().tag == f"{W}rPr"]
+    assert marks.count("del") == 1 and marks.count("ins") == 3  # deleted item; new clause's title, text, item
+    rows = [m for m in root.iter(f"{W}ins") if m.getparent().tag == f"{W}trPr"]
+    assert len(rows) == 1
+    ids = [m.get(f"{W}id") for m in root.iter(f"{W}ins", f"{W}del")]
+    assert len(ids) == len(set(ids))  # every revision its own id
+
+
+def test_moved_clauses_are_moves_in_the_summary_the_html_and_word():
+    new = copy.deepcopy(BASE)
+    calls, tell = new["parts"][0]["clauses"]
+    tell[3] = tell[3].replace("straight away", "at once")
+    new["parts"][1]["clauses"] += [tell, calls]  # both move; one changes too
+    new["parts"][0]["clauses"] = [list(NEW_CLAUSE)]
+    (comparison,) = compare_versions(None, [(version(BASE, "old"), version(new, "new"))])
+    assert [c.line() for c in comparison.clauses if c.kind == "moved"] == [
+        "moved    c-tell 1.0.0 (from 1.2 to 2.3; text changed)", "moved    c-calls 1.0.0 (from 1.1 to 2.4)"]
+    (redline,) = check_accept_reject([(BASE, new)])
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(redline)).read("word/document.xml"))
+    # unchanged: a real Word move, its ranges named alike; changed: deleted and inserted, attributed "moved"
+    assert [r.get(f"{W}name") for r in root.iter(f"{W}moveFromRangeStart", f"{W}moveToRangeStart")] == ["move1"] * 2
+    moved_from = "".join(t for m in root.iter(f"{W}moveFrom") for t in m.itertext())
+    assert moved_from == "".join(t for m in root.iter(f"{W}moveTo") for t in m.itertext())
+    assert moved_from.startswith("Phoning familiesCall families on your work phone.")
+    authors = {c.get(f"{W}author") for c in root.iter(f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo",
+                                                       f"{W}moveFromRangeStart", f"{W}moveToRangeStart")}
+    assert authors == {"Library release 2025.1", "Library release 2025.1 (moved)"}
+    (files,) = redlines([(comparison, COVER)], ("html",))
+    html = re.sub(r"\s+", " ", files["html"].decode())
+    assert "Moved here from 1.2" in html and "moved to 2.3" in html
+    assert "<del>straight away</del>" in html and "<u>at once</u>" in html
+
+
+def test_values_from_settings_stay_literal():
+    new = copy.deepcopy(BASE)
+    odd = "*Dev* <b>Lead</b> | {{ 7*7 }} \\ [x](y)"
+    new["key_people"][0]["name"] = odd
+    new["school"] = "St Mary's *VA* & <Co>"
+    (redline,) = check_accept_reject([(BASE, new)])
+    accepted = paragraphs(redline, "accept")
+    assert odd in accepted and "St Mary's *VA* & <Co>" in accepted
+
+
+def test_a_new_version_with_the_same_wording_is_still_listed():
+    new = copy.deepcopy(BASE)
+    new["parts"][0]["clauses"][0][1] = "1.0.1"
+    (comparison,) = compare_versions(None, [(version(BASE, "old"), version(new, "new"))])
+    assert comparison.lines() == ["changed  c-calls 1.0.0 -> 1.0.1 (same wording here)"]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed; .ci/run installs libreoffice-writer-nogui")
+def test_libreoffice_reads_the_changes_as_tracked_changes(tmp_path):
+    new = apply_edits(BASE, [("word", 0, 3, "safe"), ("item-", 1, 1, "a"), ("row+", 2, 0, "online"),
+                             ("move", 0, 9, "a"), ("clause+", 1, 0, "a")])
+    (files,) = redlines([(c, COVER) for c in compare_versions(None, [(version(BASE, "old"), version(new, "new"))])],
+                        ("docx",))
+    (tmp_path / "redline.docx").write_bytes(files["docx"])
+    result = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                             "--convert-to", "odt", "--outdir", str(tmp_path), str(tmp_path / "redline.docx")],
+                            capture_output=True, timeout=180)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    content = zipfile.ZipFile(tmp_path / "redline.odt").read("content.xml").decode()
+    regions = re.findall(r"<text:changed-region.*?</text:changed-region>", content, re.S)
+    assert any("<text:insertion>" in r for r in regions) and any("<text:deletion>" in r for r in regions)
+    assert set(re.findall(r"<dc:creator>([^<]*)</dc:creator>", content)) == {
+        "Library release 2025.1", "Library release 2025.1 (moved)"}  # the moved clause changed too
+    assert set(re.findall(r"<dc:date>([^<]*)</dc:date>", content)) == {"2025-09-01"}
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+def _approved_then_edited(mini) -> Path:
+    root = mini()
+    policykit.build(root, formats="md")
+    approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    clause.write_text(CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first")
+                      .replace("version: 1.1.0\ntitle", "version: 1.2.0\ntitle")
+                      .replace("changelog:\n", "changelog:\n  - version: 1.2.0\n    date: 2025-09-01\n"
+                               "    note: Always dial 141.\n"))
+    return root
+
+
+def test_diff_against_the_last_approval_writes_reproducible_redlines(mini, tmp_path):
+    root = _approved_then_edited(mini)
+    runner = CliRunner()
+    result = runner.invoke(main, ["diff", "alpha", "remote", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "from approval 1 (Local Governing Body, 14 October 2025) to the current text" in result.output
+    assert "changed  rw-phones 1.1.0 -> 1.2.0: Always dial 141." in result.output
+    folder = root / "build" / "alpha" / "redline"
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert set(first) == {"remote.docx", "remote.html", "remote.pdf"}
+    assert ("ins", "always ") in changes(first["remote.docx"])
+    assert b'w:date="2025-10-14T00:00:00Z"' in zipfile.ZipFile(io.BytesIO(first["remote.docx"])).read(
+        "word/document.xml")  # the newer of the two texts' dates, not the clock
+    text = pdf_text(folder / "remote.pdf")
+    assert text.index("Summary of changes") < text.index("Phoning families") and "{+always +}dial 141 first" in text
+    html = html_text(folder / "remote.html")
+    assert "Changed Phoning families rw-phones 1.1.0 → 1.2.0: Always dial 141." in html
+    again = runner.invoke(main, ["diff", "alpha", "remote", "--root", str(root), "--out", str(tmp_path / "again")])
+    assert again.exit_code == 0, again.output
+    second = {p.name: p.read_bytes() for p in (tmp_path / "again" / "alpha" / "redline").iterdir()}
+    assert first == second
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["beta", "remote"], 1, "has no approved text to compare with yet (compare with a library release instead, "
+                            "e.g. --from release:2025.1)"),
+    (["alpha", "remote", "--from", "release:2024.2"], 2, "unknown library release '2024.2' (did you mean '2025.1'?"),
+    (["alpha", "remote", "--from", "approval:7"], 2, "no approval 7 of alpha/remote (approvals of alpha/remote: "
+                                                     "approval:1)"),
+    (["alpha", "remote", "--from", "aproved"], 2, "did you mean 'approved'?"),
+    (["alpha", "remote", "--from", "git:HEAD"], 2, "needs a git repository"),
+    (["alpha", "remote", "--format", "odt"], 2, "unknown redline format 'odt'"),
+    (["alpha"], 2, "give SETTING and POLICY"),
+])
+def test_diff_errors(mini, args, code, message):
+    root = _approved_then_edited(mini)
+    result = CliRunner().invoke(main, ["diff", *args, "--root", str(root)])
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_diff_against_a_git_revision(mini):
+    root = mini()
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "clauses", "settings"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "first"], check=True)
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    clause.write_text(CLAUSE_PHONES.replace("if unsure", "if you are unsure"))
+    result = CliRunner().invoke(main, ["diff", "alpha", "remote", "--from", "git:HEAD", "--format", "docx",
+                                       "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "changed  rw-phones 1.1.0 (same version: school settings or an unversioned edit)" in result.output
+    assert ("ins", "you are ") in changes((root / "build/alpha/redline/remote.docx").read_bytes())
+    bad = CliRunner().invoke(main, ["diff", "alpha", "remote", "--from", "git:nope", "--root", str(root)])
+    assert bad.exit_code == 2 and "unknown git revision 'nope'" in bad.output
+
+
+# --- library releases --------------------------------------------------------------------------------
+
+def test_library_release_diff_of_the_example_trust(example_trust):
+    report = library_diff(example_trust, "2024.1", "2025.1")
+    history = {p.stem.partition("@")[0]: p.stem.partition("@")[2] for p in (REPO / "clauses/history").glob("*.md")}
+    changed = {c.id: (c.old_version, c.new_version) for c in report.changes if c.kind == "changed"}
+    assert set(changed) == set(history)
+    assert all(changed[cid][0] == old for cid, old in history.items())
+    assert changed["aup-filtering-and-monitoring"] == ("1.0.0", "2.0.0")
+    added = {c.id for c in report.changes if c.kind == "added"}
+    assert added == {"aup-generative-ai", "rw-work-mobile-phones", "coc-handbook-overview"}
+    assert not [c for c in report.changes if c.kind == "removed"]
+    by_id = {c.id: c for c in report.changes}
+    assert by_id["aup-filtering-and-monitoring"].notes[0].startswith("Updated for KCSIE 2025")
+    reach = {r.setting: r.policies for r in by_id["rw-work-mobile-phones"].reaches}
+    assert reach == {s: ("online-safety-handbook", "remote-working")
+                     for s in ("little-acorns", "oakfield", "riverside")}  # not st-marys: no work phones
+    assert {r.policies for r in by_id["coc-handbook-overview"].reaches} == {("online-safety-handbook",)}
+    assert {r.setting for r in by_id["swp-online-spaces-and-gaming"].reaches} == {
+        "little-acorns", "oakfield", "riverside", "st-marys"}
+    every = ("acceptable-use", "code-of-conduct", "online-safety-handbook", "remote-working", "safer-working-practice")
+    assert {r.setting: r.policies for r in report.schools} == {s: every for s in (
+        "little-acorns", "oakfield", "riverside", "st-marys")}
+    result = CliRunner().invoke(main, ["diff", "--library", "2024.1", "2025.1", "--root", str(example_trust)])
+    assert result.exit_code == 0, result.output
+    assert "changed  coc-concerns-about-staff 1.0.0 -> 1.1.0: Updated for KCSIE 2025" in result.output
+    assert "reaches st-marys (St Mary's Church of England (VA) Primary Academy): code-of-conduct, " \
+           "online-safety-handbook" in result.output
+
+
+def test_policy_diff_against_a_library_release(example_trust, tmp_path):
+    result = policykit.diff.diff(example_trust, "st-marys", "acceptable-use", "release:2024.1", out=tmp_path,
+                                 formats=("docx",))
+    assert [c.id for c in result.comparison.clauses] == [
+        "aup-online-safety-training", "aup-filtering-and-monitoring", "aup-generative-ai"]
+    assert result.comparison.clauses[1].line().startswith(
+        "changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025: names IT support")
+    docx = (tmp_path / "st-marys" / "redline" / "acceptable-use.docx").read_bytes()
+    assert ("ins", "a generative AI tool produces content that is harmful or unsuitable for children") in changes(docx)

@@ -1,0 +1,171 @@
+"""The meeting pack: one tagged PDF with the policies for decision, in order, bookmarked."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+import policykit
+from policykit.approve import approve
+from policykit.cli import main
+from policykit.pack import pack, select
+from policykit.status import StatusRow
+from tests.conftest import POLICY
+from tests.readers import pdf_text, squash
+
+MEETING = date(2026, 3, 1)
+TODAY = date(2026, 3, 1)
+EXTRA = """\
+---
+id: rw-extra
+version: {version}
+title: Separate accounts
+section: remote-working
+covers: [RW-03]
+source: [Remote working guidance]
+changelog:
+{notes}
+---
+Keep work and home {what} separate, and log out of shared devices.
+"""
+FIRST = "  - version: 1.0.0\n    date: 2025-09-01\n    note: First version.\n"
+SECOND = "  - version: 1.1.0\n    date: 2026-01-10\n    note: Names accounts, not just work.\n" + FIRST
+
+
+def policy(pid: str, title: str, clauses: str) -> str:
+    return (POLICY.replace("id: remote", f"id: {pid}").replace("Remote Working Policy", title)
+            .replace("clauses: [rw-phones, rw-platform]", f"clauses: [{clauses}]"))
+
+
+@pytest.fixture(scope="module")
+def trust(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Beta has one policy overdue, one due soon, one changed since approval and one approved."""
+    from tests.conftest import mini_files, write_tree
+
+    root = tmp_path_factory.mktemp("pack")
+    files = mini_files()
+    files.update({
+        "clauses/policies/remote.yaml": policy("remote", "Remote Working Policy", "rw-phones"),
+        "clauses/policies/lessons.yaml": policy("lessons", "Live Lessons Policy", "rw-platform"),
+        "clauses/policies/extra.yaml": policy("extra", "Accounts Policy", "rw-extra"),
+        "clauses/policies/calls.yaml": policy("calls", "Calls Policy", "rw-phones"),
+        "clauses/remote-working/rw-extra.md": EXTRA.format(version="1.0.0", notes=FIRST, what="work"),
+    })
+    write_tree(root, files)
+    policykit.build(root, settings=["beta"], formats="md")
+    for pid, on, minute in (("remote", date(2025, 1, 15), "LGB/25/1"), ("lessons", date(2025, 4, 10), "LGB/25/4"),
+                            ("extra", date(2025, 11, 1), "LGB/25/11"), ("calls", date(2025, 12, 1), "LGB/25/12")):
+        approve(root, "beta", pid, "board", on, minute, "Clerk", today=TODAY)
+    (root / "clauses/remote-working/rw-extra.md").write_text(
+        EXTRA.format(version="1.1.0", notes=SECOND, what="accounts"), encoding="utf-8")
+    return root
+
+
+def outline(path: Path) -> list[tuple[str, list[str]]]:
+    """Top-level bookmarks with the titles of their children."""
+    items = PdfReader(str(path)).outline
+    out: list[tuple[str, list[str]]] = []
+    for item in items:
+        if isinstance(item, list):
+            out[-1][1].extend(child.title for child in item if not isinstance(child, list))
+        else:
+            out.append((item.title, []))
+    return out
+
+
+def test_pack_holds_exactly_the_policies_for_decision_in_order(trust):
+    result = pack(trust, "beta", MEETING)
+    assert result.path == trust / "build" / "packs" / "beta-2026-03-01.pdf"
+    assert [(i.policy, i.state) for i in result.items] == [
+        ("remote", "overdue"), ("lessons", "review due soon"), ("extra", "changed since approval")]
+    marks = outline(result.path)
+    assert [title for title, _ in marks] == ["Policies for decision", "Remote Working Policy", "Live Lessons Policy",
+                                             "Accounts Policy"]
+    for title, children in marks[1:]:
+        assert children == ["What changed and why", "Redline", "Clean copy"], title
+    reader = PdfReader(str(result.path))
+    # tagged, like every other policykit PDF, with a title
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
+    assert reader.metadata.title == "Policies for decision: Beta Academy, 1 March 2026"
+
+    text = pdf_text(result.path)
+    cover = squash(reader.pages[0].extract_text())
+    assert "Beta Academy" in cover and "Local Governing Body: meeting of 1 March 2026" in cover
+    assert cover.index("Remote Working Policy") < cover.index("Live Lessons Policy") < cover.index("Accounts Policy")
+    assert "Calls Policy" not in text.replace("Related policies", "")  # approved and not due: not in the pack
+    assert "Overdue: the review was due on 15 January 2026." in cover
+    assert "Review due soon: by 10 April 2026." in cover
+    assert "Changed since it was approved on 1 November 2025." in cover
+    # the changed policy: its clause change with the changelog's why, the redline, the clean copy
+    assert "Separate accounts Changed (1.0.0 to 1.1.0) Names accounts, not just work." in text
+    assert "Keep work and home [-work-]{+accounts+} separate" in text  # the redline: struck, underlined, cued
+    assert "Keep work and home accounts separate" in text  # the clean copy
+    assert text.count("No changes: this is the text the Local Governing Body approved on") == 2
+
+
+def test_summary_fits_one_page_and_each_part_starts_a_page(trust):
+    result = pack(trust, "beta", MEETING)
+    reader = PdfReader(str(result.path))
+    items = reader.outline
+    pages = {}
+    for n, item in enumerate(items):
+        if isinstance(item, list):
+            parent = items[n - 1].title
+            for child in item:
+                if not isinstance(child, list):
+                    pages[(parent, child.title)] = reader.get_destination_page_number(child)
+    # the changed policy: summary page, then the redline and the clean copy each on a new page
+    summary, redline, clean = (pages[("Accounts Policy", part)] for part in ("What changed and why", "Redline",
+                                                                              "Clean copy"))
+    assert redline == summary + 1 and clean == redline + 1
+    # an unchanged policy has nothing to redline: that note stays on the summary's page
+    assert pages[("Remote Working Policy", "Redline")] == pages[("Remote Working Policy", "What changed and why")]
+
+
+def test_pack_passes_pdfua_checks(trust):
+    pdfua = pytest.importorskip("pdfua", reason="the test extra installs pdfua")
+    report = pdfua.validate(str(pack(trust, "beta", MEETING).path))
+    assert not [f"{f.rule_id} {f.message}" for f in report.findings
+                if f.severity >= pdfua.Severity.WARNING and f.confidence is pdfua.Confidence.CERTAIN]
+
+
+def test_same_inputs_same_pack(trust, tmp_path):
+    first = pack(trust, "beta", MEETING, out=tmp_path / "a.pdf")
+    second = pack(trust, "beta", MEETING, out=tmp_path / "b.pdf")
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def test_nothing_to_decide(trust, tmp_path):
+    result = pack(trust, "alpha", MEETING, out=tmp_path / "alpha.pdf")  # alpha's policies were never approved
+    assert result.items == ()
+    assert outline(result.path) == [("Policies for decision", [])]
+    assert "there is nothing for the Local Governing Body to decide" in pdf_text(result.path)
+
+
+def test_order_within_and_across_groups():
+    def row(policy: str, state: str, due: date, changed: bool = False) -> StatusRow:
+        return StatusRow("s", "School", policy, policy.title(), state, changed, date(2025, 1, 1), "Board", "M1",
+                         due, 0, "1.0.0", "2025.1", "0" * 64, "All staff")
+
+    rows = [row("c", "changed since approval", date(2026, 5, 1), True), row("a", "approved", date(2027, 1, 1)),
+            row("d", "review due soon", date(2026, 4, 1)), row("e", "overdue", date(2026, 2, 1)),
+            row("f", "overdue", date(2026, 1, 1), True), row("g", "draft", date(2026, 1, 1)),
+            row("b", "awaiting approval", date(2026, 6, 1), True)]
+    assert [r.policy for r in select(rows)] == ["f", "e", "d", "c", "b"]
+
+
+def test_cli(trust, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "pack.pdf"
+    result = runner.invoke(main, ["pack", "beta", "--meeting", "2026-03-01", "--root", str(trust), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3 for decision: Remote Working Policy (overdue); Live Lessons Policy (review due soon)" in result.output
+    assert out.is_file()
+    unknown = runner.invoke(main, ["pack", "bta", "--meeting", "2026-03-01", "--root", str(trust)])
+    assert unknown.exit_code == 2 and "did you mean 'beta'" in unknown.output
+    assert runner.invoke(main, ["pack", "beta", "--root", str(trust)]).exit_code == 2  # --meeting is required
