@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .approvals import next_stage
+from .approvals import next_stage, standing
 from .check import check
 from .errors import PolicykitError, Problem, UsageError
-from .ledger import ARCHIVE, LEDGER, append, chain_problems, locked, read_ledger
+from .ledger import ARCHIVE, LEDGER, append, chain_problems, locked, read_ledger, to_approval
 from .render import RenderedDocument, render
 from .resolve import resolve
 from .scheme import body_name
@@ -75,9 +75,17 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
     }
     ledger = root / LEDGER
     with locked(ledger):
-        broken = chain_problems(read_ledger(ledger), LEDGER.as_posix())
+        lines = read_ledger(ledger, lock=False)
+        broken = chain_problems(lines, LEDGER.as_posix())
         if broken:  # never append to a ledger that was tampered with in the meantime
             raise PolicykitError(broken)
+        if len(lines) != len(project.approvals):  # someone recorded an approval since we looked
+            mine = [to_approval(line.data) for line in lines
+                    if line.data.get("setting") == setting and line.data.get("policy") == policy]
+            now = standing(mine, doc.text_sha256, stages, doc.standing.review_months)
+            if next_stage(now) != body or len(now.decisions) != len(doc.standing.decisions):
+                raise PolicykitError(Problem(LEDGER.as_posix(), message="another approval of this text was "
+                                             "recorded a moment ago", hint="run `policykit status` and try again"))
         _archive(root, doc)
         return append(ledger, fields)
 

@@ -10,6 +10,7 @@ from . import incremental
 from .convert import Converter, Pandoc
 from .errors import Problem, UsageError
 from .load import load
+from .lock import build_lock
 from .model import Project
 from .parallel import convert, default_jobs
 from .record import MANIFEST, manifest_bytes, read_manifest, sha256
@@ -40,6 +41,19 @@ def build(root: Path | str = ".", settings: Iterable[str] | None = None, policie
           formats: Sequence[str] | str | None = None, out: Path | str | None = None,
           progress: Progress | None = None, converter: Converter | None = None, jobs: int | None = None,
           force: bool = False, shard: str | tuple[int, int] | None = None) -> BuildResult:
+    """Build each selected school x policy in each format into `out` (default: ROOT/build).
+
+    One build at a time writes to an output folder (a second waits); see `_build`.
+    """
+    out_dir = Path(out) if out is not None else Path(root) / "build"
+    with build_lock(out_dir):
+        return _build(root, settings, policies, formats, out_dir, progress, converter, jobs, force, shard)
+
+
+def _build(root: Path | str = ".", settings: Iterable[str] | None = None, policies: Iterable[str] | None = None,
+           formats: Sequence[str] | str | None = None, out: Path | str | None = None,
+           progress: Progress | None = None, converter: Converter | None = None, jobs: int | None = None,
+           force: bool = False, shard: str | tuple[int, int] | None = None) -> BuildResult:
     """Build each selected school x policy in each format into `out` (default: ROOT/build).
 
     Only outputs whose inputs changed since the last build (or whose files are missing or

@@ -62,8 +62,17 @@ def record_hash(record: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
 
 
-def read_ledger(path: Path) -> tuple[LedgerLine, ...]:
-    """Every line of the ledger (none if there is no ledger yet)."""
+def read_ledger(path: Path, lock: bool = True) -> tuple[LedgerLine, ...]:
+    """Every line of the ledger (none if there is no ledger yet).
+
+    With `lock`, waits for an approval being appended right now to finish, so a reader never
+    sees half a record. (`append` callers already hold the lock and pass lock=False.)
+    """
+    if not path.exists():
+        return ()
+    if lock and path.parent.is_dir() and os.access(path.parent, os.W_OK):
+        with locked(path, shared=True):
+            return read_ledger(path, lock=False)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -115,11 +124,11 @@ def to_approval(data: Mapping[str, Any]) -> Approval:
 
 
 @contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock beside `path`, so concurrent approvals append one at a time."""
+def locked(path: Path, shared: bool = False) -> Iterator[None]:
+    """A lock beside `path`: exclusive to append (one approval at a time), shared to read."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(path.suffix + ".lock"), "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -128,7 +137,7 @@ def locked(path: Path) -> Iterator[None]:
 
 def append(path: Path, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Append one record (seq, prev and hash filled in); call inside `locked(path)`."""
-    lines = read_ledger(path)
+    lines = read_ledger(path, lock=False)
     last = lines[-1].data if lines and isinstance(lines[-1].data, dict) else None
     record = dict(fields)
     record["seq"] = len(lines) + 1

@@ -136,6 +136,11 @@ def _remove(tmp: str) -> None:
         pass
 
 
+def os_problem(exc: OSError) -> Problem:
+    """A failed write or folder creation as a problem a user can act on."""
+    return _problem(exc)
+
+
 def _problem(exc: OSError) -> Problem:
     where = exc.filename or "output"
     if exc.errno == errno.ENOSPC:
