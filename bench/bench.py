@@ -279,8 +279,11 @@ def targets(steps: list[Step]) -> list[tuple[str, bool, str]]:
         peak = max(s.peak_mib for s in steps if s.schools == n and s.name != "naive baseline")
         checks.append((f"{n} schools: peak memory < 1 GiB", peak < 1024, f"{peak:.0f} MiB"))
     if (100, "cold build") in by and (500, "cold build") in by:
-        growth = by[(500, "cold build")].wall / by[(100, "cold build")].wall
-        checks.append(("cold build, 500 schools within 5.5x of 100", growth <= 5.5, f"{growth:.2f}x"))
+        # cost is CPU time: wall time also moves with whatever else the machine is running
+        small, big = by[(100, "cold build")], by[(500, "cold build")]
+        growth = big.cpu / small.cpu
+        checks.append(("cold build, 500 schools within 5.5x the cost of 100", growth <= 5.5,
+                       f"{growth:.2f}x CPU, {big.wall / small.wall:.2f}x wall"))
     return checks
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .approvals import next_stage, standing
+from .approvals import Standing, next_stage, standing
 from .check import check
 from .errors import PolicykitError, Problem, UsageError
 from .ledger import ARCHIVE, LEDGER, append, chain_problems, locked, read_ledger, to_approval
@@ -49,21 +49,7 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         raise UsageError(Problem("--date", message=f"{on.isoformat()} is in the future",
                                  hint="record an approval on or after the meeting"))
     assert doc.standing is not None
-    stages = doc.standing.stages
-    if body not in stages:
-        raise PolicykitError(Problem("--body", message=f"the scheme of delegation does not let '{body}' approve "
-                                     f"{policy} at {setting}", hint=f"it is approved by: {', '.join(stages)}"))
-    wanted = next_stage(doc.standing)
-    current = doc.standing.current
-    if current is not None and not doc.standing.pending and on <= current.date:
-        raise UsageError(Problem("--date", message=f"this exact text was already approved on {current.date.isoformat()}",
-                                 hint="a review that re-approves it must be dated after that"))
-    if body != wanted:
-        raise PolicykitError(Problem("--body", message=f"'{wanted}' must approve this text before '{body}'",
-                                     hint=f"the stages are, in order: {', '.join(stages)}"))
-    if doc.standing.pending and on < doc.standing.pending[-1].date:
-        raise UsageError(Problem("--date", message="a later stage cannot be dated before the earlier one "
-                                 f"({doc.standing.pending[-1].date.isoformat()})"))
+    _refuse_out_of_turn(doc.standing, body, on, setting, policy)
     terms = plan_doc.context["terms"]
     fields = {
         "setting": setting, "policy": policy, "stage": body,
@@ -79,15 +65,34 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         broken = chain_problems(lines, LEDGER.as_posix())
         if broken:  # never append to a ledger that was tampered with in the meantime
             raise PolicykitError(broken)
-        if len(lines) != len(project.approvals):  # someone recorded an approval since we looked
+        if len(lines) != len(project.approvals):
+            # someone recorded an approval since we looked: judge this one against the ledger as it is now,
+            # so a race gives the same answer as running the two commands one after the other
             mine = [to_approval(line.data) for line in lines
                     if line.data.get("setting") == setting and line.data.get("policy") == policy]
-            now = standing(mine, doc.text_sha256, stages, doc.standing.review_months)
-            if next_stage(now) != body or len(now.decisions) != len(doc.standing.decisions):
-                raise PolicykitError(Problem(LEDGER.as_posix(), message="another approval of this text was "
-                                             "recorded a moment ago", hint="run `policykit status` and try again"))
+            now = standing(mine, doc.text_sha256, doc.standing.stages, doc.standing.review_months)
+            _refuse_out_of_turn(now, body, on, setting, policy)
         _archive(root, doc)
         return append(ledger, fields)
+
+
+def _refuse_out_of_turn(now: Standing, body: str, on: date, setting: str, policy: str) -> None:
+    """Raise unless `body` may approve this text on `on`, given the approvals recorded so far."""
+    stages = now.stages
+    if body not in stages:
+        raise PolicykitError(Problem("--body", message=f"the scheme of delegation does not let '{body}' approve "
+                                     f"{policy} at {setting}", hint=f"it is approved by: {', '.join(stages)}"))
+    wanted = next_stage(now)
+    current = now.current
+    if current is not None and not now.pending and on <= current.date:
+        raise UsageError(Problem("--date", message=f"this exact text was already approved on {current.date.isoformat()}",
+                                 hint="a review that re-approves it must be dated after that"))
+    if body != wanted:
+        raise PolicykitError(Problem("--body", message=f"'{wanted}' must approve this text before '{body}'",
+                                     hint=f"the stages are, in order: {', '.join(stages)}"))
+    if now.pending and on < now.pending[-1].date:
+        raise UsageError(Problem("--date", message="a later stage cannot be dated before the earlier one "
+                                 f"({now.pending[-1].date.isoformat()})"))
 
 
 def _require_built(doc: RenderedDocument, built: Path) -> None:

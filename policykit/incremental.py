@@ -1,6 +1,8 @@
 """Incremental builds: what each output was made from, and whether it must be made again.
 
-Two keys per document, both recorded in the manifest:
+First, for the build as a whole, `request_key`: every byte of the trust's files, the
+toolchain and the options. When the last build had the same one and its outputs are intact,
+nothing is loaded at all. Otherwise two keys per document, both in the manifest:
 
 - `inputs_sha256`, of the document's plan (its clauses with their texts and versions, the
   merged settings, the trust, the approvals, the policy) plus the toolchain. When it matches

@@ -45,8 +45,9 @@ def default_jobs() -> int:
 
 
 def batches(items: Sequence[T], jobs: int, size: int = BATCH) -> list[Sequence[T]]:
-    """At most `size` items a batch, and a multiple of `jobs` batches of even size where possible,
-    so that no worker is left with a long tail when the others have finished."""
+    """At most `size` items a batch, a multiple of `jobs` batches of even size where possible,
+    and the last `jobs` of them halved: the workers then finish within half a batch of each
+    other, not a whole one, and no core idles long at the end of a big build."""
     n = len(items)
     if n == 0:
         return []
@@ -54,7 +55,11 @@ def batches(items: Sequence[T], jobs: int, size: int = BATCH) -> list[Sequence[T
     count = min(n, -(-count // jobs) * jobs)
     per, extra = divmod(n, count)  # the first `extra` batches take one more
     bounds = [i * per + min(i, extra) for i in range(count + 1)]
-    return [items[bounds[i]:bounds[i + 1]] for i in range(count)]
+    out = [items[bounds[i]:bounds[i + 1]] for i in range(count)]
+    if jobs > 1 and count > jobs:
+        tail = [half for batch in out[-jobs:] for half in (batch[:len(batch) // 2], batch[len(batch) // 2:]) if half]
+        out = out[:-jobs] + tail
+    return out
 
 
 def convert(work: Sequence[tuple[RenderedDocument, tuple[str, ...]]], converter: Converter, jobs: int,
