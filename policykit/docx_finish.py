@@ -5,21 +5,22 @@ paragraphs. Here those paragraphs move into the header and footer parts, the con
 gets one linked entry per heading (so there is a contents list before any word processor
 updates the field), and tables and their introductions keep together. No text is written
 here, only moved or copied: pandoc escaped it.
-The package is then rezipped in a fixed order with every entry dated from the document's
-own epoch, so the same inputs give the same bytes on any day.
+The package is then rezipped, with Lato embedded, in a fixed order with every entry dated from
+the document's own epoch, so the same inputs give the same bytes on any day.
 """
 
 from __future__ import annotations
 
 import copy
 import io
-import time
 import zipfile
 from typing import Iterator
 
 from lxml import etree
 
+from .docx_fonts import embed_fonts
 from .docx_style import TOC_STYLES
+from .zippack import deflated, pack
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -208,14 +209,6 @@ def _xml(root: etree._Element) -> bytes:
 
 
 def _package(parts: dict[str, bytes], epoch: int) -> bytes:
-    """Rezip in pandoc's order with fixed dates and attributes: no clock time, no host details."""
-    stamp = time.gmtime(max(epoch, 315532800))[:6]  # zip dates start in 1980
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        for name, data in parts.items():
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            package.writestr(info, data)
-    return out.getvalue()
+    """Rezip in pandoc's order, Lato last, with fixed dates: no clock time, no host details."""
+    fonts = embed_fonts(parts)
+    return pack([deflated(name, data) for name, data in parts.items()] + list(fonts), epoch)

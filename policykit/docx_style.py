@@ -1,21 +1,18 @@
-"""The Word reference document pandoc writes every DOCX with: styles, page, header, footer, fonts.
+"""The Word reference document pandoc writes every DOCX with: styles, page, header, footer.
 
 It is built here with python-docx from pandoc's own default reference.docx, so every style is
 reviewable code rather than an unexplained binary, once per process and trust colour pair.
-The Lato files in policykit/fonts/ are embedded (as Word's obfuscated fonts), so Word and
-LibreOffice show the same font as the PDF on machines that do not have Lato installed.
+The styles name Lato; docx_fonts embeds it when each package is finished.
 """
 
 from __future__ import annotations
 
 import atexit
-import hashlib
 import io
 import shutil
 import subprocess
 import tempfile
-import uuid
-import zipfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,11 +24,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 
-from .convert import asset, pandoc_path
+from .convert import pandoc_path
+from .docx_fonts import FONT
 
-FONT = "Lato"
-FONT_FILES = {"Regular": "Lato-Regular.ttf", "Bold": "Lato-Bold.ttf", "Italic": "Lato-Italic.ttf",
-              "BoldItalic": "Lato-BoldItalic.ttf"}
 PRIMARY, ACCENT = "1F4E79", "2E7D32"  # the templates' defaults when a trust gives no colours
 TEXT, GREY, RULE = "1A1A1A", "464646", "AAAAAA"
 DRAFT_TEXT, DRAFT_FILL = "9C1C1C", "FBE9E7"
@@ -53,11 +48,20 @@ def reference_docx(primary: str | None = None, accent: str | None = None) -> str
     return _cached((primary or "#" + PRIMARY).lstrip("#").upper(), (accent or "#" + ACCENT).lstrip("#").upper())
 
 
+_BUILDING = threading.Lock()
+
+
 @lru_cache(maxsize=16)
 def _cached(primary: str, accent: str) -> str:
-    path = _cache_dir() / f"reference-{primary}-{accent}.docx"
-    path.write_bytes(build_reference(primary, accent))
-    return str(path)
+    # lru_cache lets two threads compute the same entry: one could read the file half-written
+    with _BUILDING:
+        path = _cache_dir() / f"reference-{primary}-{accent}.docx"
+        if not path.exists():
+            data = build_reference(primary, accent)
+            staged = path.with_suffix(".tmp")
+            staged.write_bytes(data)
+            staged.replace(path)
+        return str(path)
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +87,7 @@ def build_reference(primary: str, accent: str) -> bytes:
     _page(document)
     out = io.BytesIO()
     document.save(out)
-    return _embed_fonts(out.getvalue())
+    return out.getvalue()
 
 
 def _defaults(document: docx.document.Document) -> None:
@@ -264,58 +268,3 @@ def _page(document: docx.document.Document) -> None:
     section.different_first_page_header_footer = True
     section.header.paragraphs[0].style = document.styles["Running Header"]
     section.footer.paragraphs[0].style = document.styles["Running Footer"]
-
-
-def font_key(data: bytes) -> str:
-    """A fixed GUID per font file (so builds stay reproducible), in Word's `{...}` form."""
-    return "{" + str(uuid.UUID(bytes=hashlib.sha256(data).digest()[:16])).upper() + "}"
-
-
-def obfuscate(data: bytes, key: str) -> bytes:
-    """Word's font obfuscation (ECMA-376 part 1, 17.8.1): XOR the first 32 bytes with the GUID key."""
-    digits = key.strip("{}").replace("-", "")
-    mask = bytes(int(digits[i:i + 2], 16) for i in range(30, -1, -2))
-    head = bytes(b ^ mask[i % 16] for i, b in enumerate(data[:32]))
-    return head + data[32:]
-
-
-FONT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def _embed_fonts(package: bytes) -> bytes:
-    """Add Lato to the package: word/fonts/*.odttf, their relationships and fontTable entries."""
-    from lxml import etree
-
-    src = zipfile.ZipFile(io.BytesIO(package))
-    out = io.BytesIO()
-    rels = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">']
-    font = etree.Element(f"{{{W_NS}}}font", nsmap={"w": W_NS, "r": R_NS})
-    font.set(f"{{{W_NS}}}name", FONT)
-    odttf: dict[str, bytes] = {}
-    for n, (kind, name) in enumerate(FONT_FILES.items(), start=1):
-        data = Path(asset(f"fonts/{name}")).read_bytes()
-        key = font_key(data)
-        odttf[f"word/fonts/font{n}.odttf"] = obfuscate(data, key)
-        rels.append(f'<Relationship Id="rIdFont{n}" Type="{FONT_REL}" Target="fonts/font{n}.odttf"/>')
-        embed = etree.SubElement(font, f"{{{W_NS}}}embed{kind}")
-        embed.set(f"{{{R_NS}}}id", f"rIdFont{n}")
-        embed.set(f"{{{W_NS}}}fontKey", key)
-    rels.append("</Relationships>")
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "word/fontTable.xml":
-                table = etree.fromstring(data)
-                table.append(font)
-                data = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
-            elif info.filename == "[Content_Types].xml" and b'Extension="odttf"' not in data:
-                data = data.replace(b"<Default ", b'<Default Extension="odttf" ContentType="application/'
-                                    b'vnd.openxmlformats-officedocument.obfuscatedFont"/><Default ', 1)
-            dst.writestr(info, data)
-        dst.writestr("word/_rels/fontTable.xml.rels", "".join(rels))
-        for name, data in odttf.items():
-            dst.writestr(name, data)
-    return out.getvalue()

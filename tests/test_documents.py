@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 import policykit
 from policykit.convert import Pandoc
-from policykit.docx_style import FONT_FILES, obfuscate
+from policykit.docx_fonts import FONT_FILES, obfuscate
 from policykit.formats import produce
 from policykit.render import render
 from policykit.resolve import resolve
