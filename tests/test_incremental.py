@@ -264,3 +264,17 @@ def test_cli_jobs_force_shard_and_merge(trust):
     for bad in (["--shard", "3/2"], ["--shard", "half"], ["--jobs", "0"]):
         result = runner.invoke(main, [*args, *bad])
         assert result.exit_code == 2, (bad, result.output)
+
+
+def test_a_new_logo_rebuilds_every_document(trust):
+    from tests.test_documents import LOGO_TRUST, png
+
+    (trust / "settings" / "trust.yaml").write_text(LOGO_TRUST)
+    (trust / "settings" / "images").mkdir()
+    logo = trust / "settings" / "images" / "logo.png"
+    logo.write_bytes(png())
+    build(trust)
+    assert build(trust).rebuilt == ()
+    logo.write_bytes(png(rgb=(0, 80, 40)))  # same file name, a new picture: every cover shows it
+    assert build(trust).rebuilt == tuple(ALL)
+    assert build(trust).rebuilt == ()
