@@ -13,7 +13,8 @@ and prints wall time, CPU time (the process and all its children), peak memory (
 process tree, sampled), documents per second and how many cores other processes on the
 machine kept busy meanwhile (a shared machine slows the parallel build more than the serial
 baseline), then checks the targets. Every step runs on a copy of the policykit package
-taken at the start.
+taken at the start. With `--rounds R` the cold build and the baseline take turns R times and
+the fastest of each counts, so that a busy spell on a shared machine does not decide the ratio.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,6 +53,7 @@ class Step:
     expected: int | None = None
     estimated_from: int | None = None  # the baseline timed on a sample, scaled up
     others: float = 0.0  # cores other processes on the machine kept busy meanwhile, on average
+    rounds: int = 1  # the fastest of this many runs
 
     @property
     def per_second(self) -> float:
@@ -195,7 +197,8 @@ def of_school(manifest: Path, setting: str) -> int:
     return sum(1 for entry in docs.values() if entry["setting"] == setting)
 
 
-def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, serial: bool) -> list[Step]:
+def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, serial: bool,
+              rounds: int = 1) -> list[Step]:
     root, out = work / f"trust-{schools}", work / f"build-{schools}"
     generate(root, schools)
     shutil.rmtree(out, ignore_errors=True)
@@ -203,19 +206,48 @@ def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, ser
                       *(["--jobs", str(jobs)] if jobs else []))
     steps: list[Step] = []
 
-    def step(name: str, argv: list[str], docs: int, expected: int | None = None) -> Step:
+    def report(result: Step) -> None:
+        rounds = f"  (best of {result.rounds})" if result.rounds > 1 else ""
+        est = f"  (est. from {result.estimated_from} documents)" if result.estimated_from else ""
+        print(f"  {result.name:<28} {result.wall:8.2f} s wall {result.cpu:8.2f} s CPU {result.peak_mib:7.0f} MiB"
+              f"  others {result.others:.1f} cores"
+              + (f"  rebuilt {result.rebuilt}" if result.rebuilt is not None else "") + est + rounds,
+              file=sys.stderr, flush=True)
+
+    def step(name: str, argv: list[str], docs: int, expected: int | None = None, keep: bool = True) -> Step:
         wall, cpu, peak, output, others = measure(argv)
         rebuilt = rebuilt_count(output) if argv[3:4] == ["build"] else None
         result = Step(schools, docs, name, wall, cpu, peak, rebuilt, expected, others=others)
-        steps.append(result)
-        print(f"  {name:<28} {wall:8.2f} s wall {cpu:8.2f} s CPU {peak:7.0f} MiB  others {others:.1f} cores"
-              + (f"  rebuilt {rebuilt}" if rebuilt is not None else ""), file=sys.stderr, flush=True)
+        if keep:
+            steps.append(result)
+            report(result)
         return result
 
     docs = documents(root)
+    sample = min(docs, baseline_max)
+    naive_out = work / f"naive-{schools}"
+
+    def naive() -> Step:
+        shutil.rmtree(naive_out, ignore_errors=True)
+        wall, cpu, peak, _, others = measure([sys.executable, str(HERE / "naive.py"), str(out), str(naive_out),
+                                              "--sample", str(sample)])
+        shutil.rmtree(naive_out, ignore_errors=True)
+        scale = docs / sample
+        return Step(schools, docs, "naive baseline", wall * scale, cpu * scale, peak,
+                    estimated_from=sample if sample < docs else None, others=others)
+
     print(f"{schools} schools, {docs} documents ({root})", file=sys.stderr, flush=True)
     step("validate", policykit("validate", "--root", str(root)), docs)
-    step("cold build", build, docs, expected=docs)
+    # The cold build and the baseline take turns, and the fastest of each counts: on a shared
+    # machine a neighbour only ever adds time, and taking turns exposes both to the same spells.
+    colds, naives = [], []
+    for _ in range(rounds):
+        shutil.rmtree(out, ignore_errors=True)
+        colds.append(step("cold build", build, docs, expected=docs, keep=False))
+        naives.append(naive())  # on the Markdown the cold build just wrote
+    cold = replace(min(colds, key=lambda s: s.wall), rounds=rounds)
+    steps.append(cold)
+    report(cold)
     if serial:
         serial_out = work / f"build-{schools}-serial"
         shutil.rmtree(serial_out, ignore_errors=True)
@@ -233,18 +265,9 @@ def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, ser
     assert head, "no head teacher in the generated school"
     school.write_text(text.replace(head.group(0), head.group(0) + " Jr"), encoding="utf-8")
     step("one school's settings edited", build, docs, expected=of_school(out / "manifest.json", school.stem))
-    sample = min(docs, baseline_max)
-    naive_out = work / f"naive-{schools}"
-    shutil.rmtree(naive_out, ignore_errors=True)
-    wall, cpu, peak, _, others = measure([sys.executable, str(HERE / "naive.py"), str(out), str(naive_out),
-                                          "--sample", str(sample)])
-    scale = docs / sample
-    steps.append(Step(schools, docs, "naive baseline", wall * scale, cpu * scale, peak,
-                      estimated_from=sample if sample < docs else None, others=others))
-    print(f"  {'naive baseline':<28} {wall * scale:8.2f} s wall {cpu * scale:8.2f} s CPU {peak:7.0f} MiB"
-          f"  others {others:.1f} cores"
-          + (f"  (est. from {sample} documents)" if sample < docs else ""), file=sys.stderr, flush=True)
-    shutil.rmtree(naive_out, ignore_errors=True)
+    baseline = replace(min(naives, key=lambda s: s.wall), rounds=rounds)
+    steps.append(baseline)
+    report(baseline)
     return steps
 
 
@@ -253,20 +276,29 @@ def table(steps: list[Step], formats: int) -> str:
             "|---:|---:|---:|:---|---:|---:|---:|---:|---:|---:|"]
     for s in steps:
         rebuilt = "" if s.rebuilt is None else f"{s.rebuilt}" + (f" of {s.expected}" if s.expected is not None else "")
-        name = s.name + (f" (est. from {s.estimated_from} docs)" if s.estimated_from else "")
+        name = s.name + (f" (est. from {s.estimated_from} docs)" if s.estimated_from else "") \
+            + (f" (best of {s.rounds})" if s.rounds > 1 else "")
         rows.append(f"| {s.schools} | {s.documents} | {formats} | {name} | {rebuilt} | {s.wall:.2f} | {s.cpu:.2f} "
                     f"| {s.peak_mib:.0f} | {s.per_second:.1f} | {s.others:.1f} |")
     return "\n".join(rows)
 
 
-def targets(steps: list[Step]) -> list[tuple[str, bool, str]]:
-    """(target, met, figures) for each schools count, and the growth from 100 to 500."""
+TARGET_SCHOOLS = 100  # the issue's targets are set for a trust of this size and up
+
+
+def targets(steps: list[Step]) -> list[tuple[str, bool | None, str]]:
+    """(target, met, figures) for each schools count, and the growth from 100 to 500; met is
+    None for a figure reported without a target (the speed-up of a trust under 100 schools)."""
     checks = []
     by = {(s.schools, s.name): s for s in steps}
     for n in sorted({s.schools for s in steps}):
         cold, naive = by[(n, "cold build")], by[(n, "naive baseline")]
         ratio = naive.wall / cold.wall
-        checks.append((f"{n} schools: cold build >= 3x faster than naive", ratio >= 3, f"{ratio:.1f}x"))
+        if n >= TARGET_SCHOOLS:
+            checks.append((f"{n} schools: cold build >= 3x faster than naive", ratio >= 3, f"{ratio:.1f}x"))
+        else:  # start-up and the first batch weigh more in a small trust; the target is for 100
+            checks.append((f"{n} schools: cold build faster than naive (no target under {TARGET_SCHOOLS})",
+                           None, f"{ratio:.1f}x"))
         noop = by[(n, "no-op rebuild")]
         if n <= 100:
             checks.append((f"{n} schools: no-op rebuild < 1.5 s", noop.wall < 1.5, f"{noop.wall:.2f} s"))
@@ -295,6 +327,9 @@ def main() -> None:
     parser.add_argument("--baseline-max", type=int, default=500,
                         help="time the baseline on at most this many documents and scale up [500]")
     parser.add_argument("--serial", action="store_true", help="also time a cold build with --jobs 1")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="time the cold build and the baseline this many times, taking turns, "
+                             "and count the fastest of each [1]")
     args = parser.parse_args()
     counts = [int(n) for n in args.schools.split(",") if n.strip()]
     work = args.work or Path(tempfile.mkdtemp(prefix="policykit-bench-"))
@@ -303,7 +338,7 @@ def main() -> None:
     snapshot(work)
     try:
         for n in counts:
-            steps.extend(run_trust(n, work, args.jobs, args.baseline_max, args.serial))
+            steps.extend(run_trust(n, work, args.jobs, args.baseline_max, args.serial, max(1, args.rounds)))
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -318,8 +353,8 @@ def main() -> None:
     print()
     failed = 0
     for name, met, figure in targets(steps):
-        failed += not met
-        print(f"{'ok  ' if met else 'MISS'} {name}: {figure}")
+        failed += met is False
+        print(f"{'info' if met is None else 'ok  ' if met else 'MISS'} {name}: {figure}")
     sys.exit(1 if failed else 0)
 
 
