@@ -17,6 +17,7 @@ from .record import MANIFEST, manifest_bytes, read_manifest, sha256
 from .render import render
 from .resolve import Plan, resolve
 from .shards import Shard, merge, parse_shard
+from .statcache import StatCache
 from .validate import validate as validate_sources
 from .write import Staging
 
@@ -71,8 +72,10 @@ def _build(root: Path | str = ".", settings: Iterable[str] | None = None, polici
     previous = _previous(out_dir, part)
     chosen = (list(dict.fromkeys(settings)) if settings else None, list(dict.fromkeys(policies)) if policies else None)
     request = incremental.request_key(root, tools, asked, *chosen, str(part))
+    files = StatCache(out_dir)
     if not force:
-        unchanged = _unchanged(out_dir, previous, request, chosen, part, jobs)
+        unchanged = _unchanged(out_dir, files, previous, request, chosen, part, jobs)
+        files.save()
         if unchanged is not None:
             return unchanged
     from .formats import RENDERERS, parse_formats  # not before: it loads python-docx
@@ -82,7 +85,7 @@ def _build(root: Path | str = ".", settings: Iterable[str] | None = None, polici
     plans = resolve(project, *chosen).documents
     if part is not None:
         plans = tuple(p for p in plans if part.holds(p.key))
-    state = incremental.Freshness(out_dir, fmts, list(RENDERERS), tools, previous["documents"], force, jobs)
+    state = incremental.Freshness(files, fmts, list(RENDERERS), tools, previous["documents"], force, jobs)
     stale = state.stale_plans(plans)
     docs = render(Plan(project, tuple(stale)))
     work = state.outputs_to_make(docs)
@@ -106,9 +109,12 @@ def _build(root: Path | str = ".", settings: Iterable[str] | None = None, polici
         manifest_path = out_dir / (part.manifest if part else MANIFEST)
         staging.add(manifest_path, manifest)
         changed = staging.commit()
-    files = [out_dir / entries[p.key]["outputs"][fmt]["path"] for p in plans for fmt in fmts]
+        for record in made.values():
+            files.record(record["path"], record["sha256"])
+        files.save()
+    paths = [out_dir / entries[p.key]["outputs"][fmt]["path"] for p in plans for fmt in fmts]
     rebuilt = sorted({key for key, _ in made})
-    return BuildResult(out_dir, tuple(p.key for p in plans), (*files, manifest_path), tuple(changed), tuple(rebuilt))
+    return BuildResult(out_dir, tuple(p.key for p in plans), (*paths, manifest_path), tuple(changed), tuple(rebuilt))
 
 
 def merge_manifests(out: Path | str) -> Path:
@@ -136,7 +142,7 @@ def _keys_sha256(keys: Iterable[str]) -> str:
     return sha256("\n".join(keys).encode("utf-8"))
 
 
-def _unchanged(out: Path, previous: dict[str, Any], request: str,
+def _unchanged(out: Path, files: StatCache, previous: dict[str, Any], request: str,
                chosen: tuple[list[str] | None, list[str] | None], part: Shard | None, jobs: int) -> BuildResult | None:
     """The fast path: the last build had this very request (same files, tools and options) and
     every output it made is still as it left it. None when anything differs."""
@@ -160,7 +166,7 @@ def _unchanged(out: Path, previous: dict[str, Any], request: str,
         if not isinstance(outputs, dict) or not all(isinstance(outputs.get(f), dict) for f in fmts):
             return None
         records.extend(outputs[f] for f in fmts)
-    if not all(incremental.intact(out, records, jobs)):
+    if not all(files.intact(records, jobs)):
         return None
     files = tuple(out / str(r["path"]) for r in records)
     return BuildResult(out, tuple(keys), (*files, out / (part.manifest if part else MANIFEST)), (), ())

@@ -13,6 +13,9 @@ nothing is loaded at all. Otherwise two keys per document, both in the manifest:
   that changed without changing the text (a setting no clause uses) is rendered again but
   not converted.
 
+Whether an output file is still as recorded is asked of the stat cache (statcache.py),
+which reads a file again only if its size, times or inode changed.
+
 The toolchain is policykit's version, pandoc's and Typst's versions, the converter in use,
 and a hash of every file in the policykit package (code, templates, Lua, fonts): a new
 release, or an edited template, rebuilds everything.
@@ -22,14 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .convert import Converter
 from .ledger import LEDGER
 from .record import document_entry
+from .statcache import StatCache
 
 if TYPE_CHECKING:
     from .render import RenderedDocument
@@ -160,29 +163,12 @@ def fingerprint(value: Any, memo: Memo) -> bytes:
     return digest
 
 
-def intact(out: Path, records: Iterable[Mapping[str, Any]], jobs: int) -> list[bool]:
-    """For each output record ({"path", "sha256"}), whether the file is there as recorded."""
-    records = list(records)
-    if jobs > 1 and len(records) > 16:
-        with ThreadPoolExecutor(jobs) as pool:  # hashlib releases the GIL on large buffers
-            return list(pool.map(lambda r: _intact(out, r), records, chunksize=32))
-    return [_intact(out, r) for r in records]
-
-
-def _intact(out: Path, record: Mapping[str, Any]) -> bool:
-    try:
-        data = (out / record["path"]).read_bytes()
-    except (OSError, KeyError, TypeError):
-        return False
-    return hashlib.sha256(data).hexdigest() == record.get("sha256")
-
-
 class Freshness:
     """What the last build recorded, and which documents and outputs are still current."""
 
-    def __init__(self, out: Path, fmts: tuple[str, ...], known: Sequence[str], tools: Toolchain,
+    def __init__(self, files: StatCache, fmts: tuple[str, ...], known: Sequence[str], tools: Toolchain,
                  recorded: dict[str, Any], force: bool, jobs: int):
-        self.out, self.fmts, self.known, self.tools, self.force, self.jobs = out, fmts, tuple(known), tools, force, jobs
+        self.files, self.fmts, self.known, self.tools, self.force, self.jobs = files, fmts, tuple(known), tools, force, jobs
         self.recorded = {k: v for k, v in recorded.items() if isinstance(v, dict)}
         self.memo: Memo = {}
         self.plan_keys: dict[str, str] = {}
@@ -195,7 +181,7 @@ class Freshness:
     def _intact(self, wanted: list[tuple[str, str]]) -> set[tuple[str, str]]:
         """Those (document, format) whose recorded file is on disk unaltered."""
         records = [self._outputs(key)[fmt] for key, fmt in wanted]
-        ok = intact(self.out, records, self.jobs)
+        ok = self.files.intact(records, self.jobs)
         return {pair for pair, good in zip(wanted, ok) if good}
 
     def stale_plans(self, plans: Sequence[DocumentPlan]) -> list[DocumentPlan]:

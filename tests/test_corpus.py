@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import policykit
 from policykit.cli import main
-from tests.readers import docx_text, html_text, pdf_text
+from tests.readers import docx_text, html_text
 
 CORPUS = Path(__file__).parent / "corpus"
 SPEC = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))

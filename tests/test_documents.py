@@ -259,7 +259,7 @@ def test_html_is_one_accessible_standalone_page(mini_build, example_build):
         for words in ("Contents", "About this policy", "Key people", "Approval", "Document control",
                       *INFO, *SIGNATURES, *CONTROL):
             assert words in text, (path, words)
-        assert (f"approved: false" in path.with_suffix(".md").read_text()) == ('class="draft-banner"' in page)
+        assert ("approved: false" in path.with_suffix(".md").read_text()) == ('class="draft-banner"' in page)
 
 
 def test_html_logo_is_inline(mini_build):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import policykit
+from policykit import statcache
 from policykit.cli import main
 from policykit.parallel import batches
 from policykit.shards import shard_of
@@ -61,11 +63,13 @@ class Counting:
 def stamps(folder: Path) -> dict[str, tuple[int, int]]:
     """Each file's (inode, modification time): a file rewritten or replaced shows a new one."""
     return {str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+            for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")}
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    """Every output file's bytes (not the hidden stat cache: it records inodes and times)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and not p.name.startswith(".")}
 
 
 def touched(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> set[str]:
@@ -278,3 +282,61 @@ def test_a_new_logo_rebuilds_every_document(trust):
     logo.write_bytes(png(rgb=(0, 80, 40)))  # same file name, a new picture: every cover shows it
     assert build(trust).rebuilt == tuple(ALL)
     assert build(trust).rebuilt == ()
+
+
+# --- the stat cache: a no-op build need not read every output again ------------------------
+
+def reads_under(folder: Path, monkeypatch) -> list[str]:
+    """Record every output file the build reads from `folder` from now on."""
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        if folder in self.parents and self.suffix in (".md", ".html", ".docx", ".pdf"):
+            read.append(str(self.relative_to(folder)))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    return read
+
+
+def test_a_no_op_build_trusts_files_that_look_as_they_were_left(trust, monkeypatch):
+    monkeypatch.setattr(statcache, "RACY_NS", 0)  # no file is too new to trust
+    build(trust)
+    read = reads_under(trust / "build", monkeypatch)
+    assert build(trust, settings=["alpha"]).rebuilt == ()  # another request: the full check runs
+    assert build(trust, settings=["beta"]).rebuilt == ()
+    assert read == []  # every output known by its size, times and inode: none read
+
+
+def test_a_file_edited_by_hand_is_caught_even_with_its_old_size_and_mtime(trust, monkeypatch):
+    monkeypatch.setattr(statcache, "RACY_NS", 0)
+    build(trust)
+    path = trust / "build" / "alpha" / "remote.html"
+    before = path.stat()
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"<p>", b"<P>", 1))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old modification time
+    assert path.stat().st_size == before.st_size
+    assert build(trust).rebuilt == ("alpha/remote",)
+    assert path.read_bytes() == data
+
+
+def test_files_too_new_to_trust_are_read_again(trust, monkeypatch):
+    monkeypatch.setattr(statcache, "RACY_NS", 10**18)  # every file written "just now"
+    build(trust)
+    read = reads_under(trust / "build", monkeypatch)
+    assert build(trust, settings=["alpha"]).rebuilt == ()
+    assert sorted(read) == ["alpha/phones.html", "alpha/phones.md", "alpha/remote.html", "alpha/remote.md"]
+
+
+def test_a_damaged_stat_cache_costs_a_full_check_and_nothing_else(trust, monkeypatch):
+    monkeypatch.setattr(statcache, "RACY_NS", 0)
+    build(trust)
+    (trust / "build" / statcache.STAT_CACHE).write_text("{not json")
+    read = reads_under(trust / "build", monkeypatch)
+    assert build(trust, settings=["alpha"]).rebuilt == ()
+    assert len(read) == 4
+    read.clear()
+    assert build(trust, settings=["alpha"], formats="md").rebuilt == ()  # the cache was rebuilt
+    assert read == []
