@@ -168,8 +168,8 @@ def _unchanged(out: Path, files: StatCache, previous: dict[str, Any], request: s
         records.extend(outputs[f] for f in fmts)
     if not all(files.intact(records, jobs)):
         return None
-    files = tuple(out / str(r["path"]) for r in records)
-    return BuildResult(out, tuple(keys), (*files, out / (part.manifest if part else MANIFEST)), (), ())
+    paths = tuple(out / str(r["path"]) for r in records)
+    return BuildResult(out, tuple(keys), (*paths, out / (part.manifest if part else MANIFEST)), (), ())
 
 
 def _previous(out: Path, part: Shard | None) -> dict[str, Any]:
