@@ -53,6 +53,8 @@ EXPECTED = {
     "Young people aged 16 to 18": {"oakfield", "riverside"},
     "Children with SEND and communication needs": {"riverside"},
     "Looking after a work mobile phone": {"little-acorns", "oakfield", "riverside"},
+    "Using technology with younger children": {"st-marys", "riverside"},
+    "Young people's phones, searches and nude images": {"oakfield", "riverside"},
 }
 
 
