@@ -15,6 +15,7 @@ from policykit.cli import main
 from policykit.pack import pack, select
 from policykit.status import StatusRow
 from tests.conftest import POLICY
+from tests.pdfua_check import pdfua_problems
 from tests.readers import pdf_text, squash
 
 MEETING = date(2026, 3, 1)
@@ -128,10 +129,8 @@ def test_summary_fits_one_page_and_each_part_starts_a_page(trust):
 
 
 def test_pack_passes_pdfua_checks(trust):
-    pdfua = pytest.importorskip("pdfua", reason="the test extra installs pdfua")
-    report = pdfua.validate(str(pack(trust, "beta", MEETING).path))
-    assert not [f"{f.rule_id} {f.message}" for f in report.findings
-                if f.severity >= pdfua.Severity.WARNING and f.confidence is pdfua.Confidence.CERTAIN]
+    # every rule run, none silently skipped; UA-14-001 by hand (pdfua's crashes: tests/pdfua_check.py)
+    assert pdfua_problems(pack(trust, "beta", MEETING).path) == []
 
 
 def test_same_inputs_same_pack(trust, tmp_path):
