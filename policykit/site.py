@@ -17,6 +17,7 @@ inputs and the same as-of date make byte-identical pages: nothing reads the cloc
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from collections import Counter
@@ -200,7 +201,23 @@ def tidy_fragment(html: str, top: int, redline: bool = False) -> str:
         delta = top - min(levels)
         html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + delta)}", html)
     html = _TH.sub('<th scope="col"', html)
+    html = _TABLE.sub(_scrolling, html)
     return html.replace("<u>", "<ins>").replace("</u>", "</ins>") if redline else html
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _scrolling(match: re.Match[str]) -> str:
+    """A table of the policy text in a labelled region that scrolls sideways when a phone is
+    too narrow for it (WCAG 1.4.10), reachable by keyboard like the dashboard's."""
+    table = match.group(0)
+    heads = [html_lib.unescape(_TAGS.sub("", cell)).strip() for cell in _CELL.findall(table)]
+    label = "Table" + (": " + ", ".join(" ".join(h.split()) for h in heads if h) if any(heads) else "")
+    return (f'<div class="scroll" role="region" aria-label="{html_lib.escape(label, quote=True)}" tabindex="0">'
+            f"{table}</div>")
 
 
 # --- pages ----------------------------------------------------------------------------------
