@@ -11,10 +11,15 @@ the bookmarks:
       Clean copy                          the text as it stands (its headings nest below)
 
 Which policies: those whose state on the meeting date (status.status(as_of=meeting)) is
-overdue or review due soon, or whose text changed since it was approved. Drafts never
-approved are not included: there is no review or change to decide on, only a first
-approval. Order: overdue first, then review due soon, then changed since approval; within
-each group by review date, then title.
+overdue or review due soon, whose text changed since it was approved, or which await a
+later stage of approval (the trust board approved the text, the school's board has yet to).
+Drafts that no body has approved are not included: there is no review or change to decide
+on, only a first approval. Order: overdue first, then review due soon, then changed since
+approval, then awaiting a later stage; within each group by review date, then title.
+
+The cover says, for each, who decides: the meeting's own body, the meeting's body after an
+earlier stage, or another body (the head, say), when the policy is there for the meeting to
+note.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from .approvals import DUE, OVERDUE
+from .approvals import AWAITING, CHANGED as CHANGED_STATE, DUE, OVERDUE
 from .check import check
 from .convert import Converter, Job, Output, Pandoc, asset, typst_pdf
 from .dates import long_date
@@ -33,12 +38,13 @@ from .errors import Problem, UsageError, did_you_mean
 from .render import RenderedDocument, render
 from .resolve import resolve
 from .scheme import body_name
+from .ledger import Approval
 from .site_redline import ADDED, CHANGED, MOVED, REMOVED, Redline, redlines_for
 from .status import StatusRow, status
 from .templating import escape, yamlstr
 from .write import write_files
 
-GROUPS = {OVERDUE: 0, DUE: 1}  # then changed since approval (2)
+GROUPS = {OVERDUE: 0, DUE: 1}  # then changed since approval (2), then awaiting a later stage (3)
 SUMMARY, REDLINE, CLEAN = "What changed and why", "Redline", "Clean copy"
 
 
@@ -53,6 +59,8 @@ class PackItem:
     next_review: date
     reason: str  # why it is in the pack, in words
     decided_by: str  # the approving bodies, by the school's names
+    decides: str = ""  # who decides, as the meeting's body reads it (the cover's last column)
+    for_meeting: bool = True  # the meeting's body approves it (else it is there to note)
 
 
 @dataclass(frozen=True)
@@ -67,21 +75,47 @@ class PackResult:
 
 def select(rows: Sequence[StatusRow]) -> list[StatusRow]:
     """The rows for decision, in pack order (see the module docstring)."""
-    chosen = [r for r in rows if r.state in GROUPS or r.changed]
-    return sorted(chosen, key=lambda r: (GROUPS.get(r.state, 2), r.next_review, r.title.casefold(), r.policy))
+    chosen = [r for r in rows if r.state in GROUPS or r.changed or r.state == AWAITING]
+    return sorted(chosen, key=lambda r: (_group(r), r.next_review, r.title.casefold(), r.policy))
 
 
-def _reason(row: StatusRow) -> str:
+def _group(row: StatusRow) -> int:
+    return GROUPS.get(row.state, 3 if row.state == AWAITING else 2)
+
+
+def _stages_done(pending: Sequence[Approval]) -> str:
+    """'the Board of Trustees approved this text on 20 November 2025 (minute TB/25/11)'."""
+    return "; ".join(f"the {r.body} approved this text on {long_date(r.date)}" + (f" (minute {r.minute})" if r.minute
+                                                                                   else "") for r in pending)
+
+
+def _reason(row: StatusRow, pending: Sequence[Approval] = (), awaits: str = "") -> str:
     due = long_date(row.next_review)
     if row.state == OVERDUE:
         text = f"Overdue: the review was due on {due}"
     elif row.state == DUE:
         text = f"Review due soon: by {due}"
+    elif row.state == AWAITING and pending:
+        text = f"Awaiting the {awaits}: {_stages_done(pending)}"
     else:
         text = f"Changed since it was approved on {long_date(row.approved_on)}" if row.approved_on else "Changed"
-    if row.changed and row.state in GROUPS:
+    if row.changed and row.state in (OVERDUE, DUE, AWAITING):
         text += "; the text has changed since it was approved"
+        if row.approved_on:
+            text += f" on {long_date(row.approved_on)}"
     return text + "."
+
+
+def _decides(stages: Sequence[str], done: int, board: str) -> tuple[str, bool]:
+    """Who decides, in the cover's words, and whether the meeting's own body is one of them."""
+    left = list(stages[done:]) or list(stages)
+    if board not in left:
+        return f"The {' then the '.join(left)}; here for the {board} to note", False
+    if left[0] == board:
+        return (f"The {board}" + (f", after the {' and the '.join(stages[:done])}" if done else "")
+                + (f", then the {' then the '.join(left[1:])}" if len(left) > 1 else "")), True
+    before = left[:left.index(board)]
+    return f"The {board}, once the {' then the '.join(before)} has approved it", True
 
 
 def pack(root: Path | str, setting: str, meeting: date, out: Path | str | None = None,
@@ -101,16 +135,19 @@ def pack(root: Path | str, setting: str, meeting: date, out: Path | str | None =
     redlines = redlines_for(project, [docs[row.policy] for row in chosen])
     items: list[PackItem] = []
     sections: list[str] = []
-    for row in chosen:
-        doc, plan_doc = docs[row.policy], plans[row.policy]
-        names = " then ".join(body_name(s, plan_doc.context["terms"], plan_doc.context["trust"])
-                              for s in plan_doc.stages)
-        item = PackItem(row.policy, row.title, row.state, row.changed, row.next_review, _reason(row), names)
-        items.append(item)
-        sections.append(_policy_section(item, row, doc, redlines[doc.key]))
     chosen_setting = project.settings[setting]
     school = chosen_setting.name
     board = body_name("board", chosen_setting.values.get("terminology", {}), project.trust)
+    for row in chosen:
+        doc, plan_doc = docs[row.policy], plans[row.policy]
+        stages = [body_name(s, plan_doc.context["terms"], plan_doc.context["trust"]) for s in plan_doc.stages]
+        pending = tuple(doc.standing.pending) if doc.standing is not None else ()
+        awaits = " then the ".join(stages[len(pending):])
+        decides, here = _decides(stages, len(pending), board)
+        item = PackItem(row.policy, row.title, row.state, row.changed, row.next_review, _reason(row, pending, awaits),
+                        " then ".join(stages), decides, here)
+        items.append(item)
+        sections.append(_policy_section(item, row, doc, redlines[doc.key], pending, awaits))
     trust = str(project.trust["trust"]["name"])
     markdown = _front_matter(school, trust, board, meeting) + _cover(items, school, board, meeting) + "".join(sections)
     colours = {f"colour-{k}": v for k, v in project.trust["trust"].get("colours", {}).items()}
@@ -136,18 +173,32 @@ def _front_matter(school: str, trust: str, board: str, meeting: date) -> str:
 def _cover(items: Sequence[PackItem], school: str, board: str, meeting: date) -> str:
     lines = ["# Policies for decision {#decisions}\n"]
     if not items:
-        lines.append(f"No policy of {escape(school)} is overdue, due for review or changed since approval on "
-                     f"{long_date(meeting)}: there is nothing for the {escape(board)} to decide.\n")
+        lines.append(f"No policy of {escape(school)} is overdue, due for review, changed since approval or awaiting "
+                     f"a later stage of approval on {long_date(meeting)}: there is nothing for the {escape(board)} "
+                     "to decide.\n")
         return "\n".join(lines) + "\n"
-    count = f"{len(items)} polic{'y' if len(items) == 1 else 'ies'}"
-    lines.append(f"{count} for the {escape(board)} of {escape(school)} to review on {long_date(meeting)}: "
-                 "overdue first, then those due for review soon, then those changed since they were approved. "
-                 "Each has a one-page summary of what changed and why, the redline against the approved text, "
-                 "and the clean copy.\n")
-    lines.append("| No. | Policy | Why it is here | Decided by |")
+
+    def policies(n: int) -> str:
+        return f"{n} polic{'y' if n == 1 else 'ies'}"
+
+    ours = sum(1 for i in items if i.for_meeting)
+    if ours == len(items):
+        who = f"The {escape(board)} decides each of them"
+    elif ours == 0:
+        who = f"Other bodies decide them (the last column says which): they are here for the {escape(board)} to note"
+    else:
+        who = (f"The {escape(board)} decides {ours} of them; {policies(len(items) - ours)} another body decides "
+               f"(the last column says which), and {'it is' if len(items) - ours == 1 else 'they are'} here for "
+               f"the {escape(board)} to note")
+    lines.append(f"{policies(len(items))} for the meeting of the {escape(board)} of {escape(school)} on "
+                 f"{long_date(meeting)}: overdue first, then those due for review soon, then those changed since "
+                 "they were approved, then those awaiting a later stage of approval. "
+                 f"{who}. Each has a one-page summary of what changed and why, the redline against the approved "
+                 "text, and the clean copy.\n")
+    lines.append("| No. | Policy | Why it is here | Who decides |")
     lines.append("|:----|:------------------------------|:----------------------------------------|:-----------------|")
     for n, item in enumerate(items, 1):
-        lines.append(f"| {n} | {escape(item.title)} | {escape(item.reason)} | {escape(item.decided_by)} |")
+        lines.append(f"| {n} | {escape(item.title)} | {escape(item.reason)} | {escape(item.decides)} |")
     return "\n".join(lines) + "\n\n"
 
 
@@ -173,24 +224,36 @@ def _anchor(policy: str, part: str = "") -> str:
     return f"pack-{policy}" + (f"-{part}" if part else "")
 
 
-def _policy_section(item: PackItem, row: StatusRow, doc: RenderedDocument, redline: Redline | None) -> str:
+def _policy_section(item: PackItem, row: StatusRow, doc: RenderedDocument, redline: Redline | None,
+                    pending: Sequence[Approval] = (), awaits: str = "") -> str:
     out = [f"# {escape(item.title)} {{#{_anchor(item.policy)}}}\n",
            f"## {SUMMARY} {{#{_anchor(item.policy, 'summary')}}}\n",
            f"**{escape(item.reason)}**\n"]
     approved = (f"{long_date(row.approved_on)} by the {row.approved_by}" + (f" (minute {row.minute})" if row.minute else "")
-                if row.approved_on else "Never")
+                if row.approved_on else "Not yet at every stage" if pending else "Never")
+    state = row.state[:1].upper() + row.state[1:]
+    if row.changed and row.state != CHANGED_STATE:
+        state += " (and the text has changed since it was approved)"
     out += ["| Item | Detail |", "|:-------------------|:--------------------------------------------------------|",
-            f"| State on the meeting date | {escape(row.state[:1].upper() + row.state[1:])} |",
-            f"| Last approved | {escape(approved)} |",
-            f"| Next review | {long_date(row.next_review)} |",
-            f"| Decided by | {escape(item.decided_by)} |",
+            f"| State on the meeting date | {escape(state)} |",
+            f"| Last approved | {escape(approved)} |"]
+    if pending:
+        done = _stages_done(pending)
+        out.append(f"| This text so far | {escape(done[:1].upper() + done[1:])}; awaiting the {escape(awaits)} |")
+    out += [f"| {'Next review' if row.approved_on else 'Approval due by'} | {long_date(row.next_review)} |",
+            f"| Decided by | {escape(item.decides)} |",
             f"| Version | {escape(row.version)} (library release {escape(row.library_release)}) |",
             f"| Text fingerprint | {row.text_sha256[:16]} |", ""]
     out.append(_changes(redline))
     # an empty redline stays on the summary's page (the template breaks before the others)
     empty = redline is None or bool(redline.problem) or redline.unchanged
     out.append(f"## {REDLINE} {{#{_anchor(item.policy, 'redline-same' if empty else 'redline')}}}\n")
-    if redline is None:
+    if redline is None and pending:
+        first = pending[0]
+        out.append(f"No text of this policy has yet been approved at every stage, so there is nothing to compare with. "
+                   f"The clean copy is the text the {escape(first.body)} approved on {long_date(first.date)}, "
+                   f"which now awaits the {escape(awaits)}.\n")
+    elif redline is None:
         out.append("This policy has never been approved: there is no approved text to compare with.\n")
     elif redline.problem:
         out.append(f"No redline: {escape(redline.problem)}.\n")

@@ -17,6 +17,7 @@ inputs and the same as-of date make byte-identical pages: nothing reads the cloc
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from collections import Counter
@@ -36,7 +37,7 @@ from .check import check
 from .convert import Converter, Job, Output, Pandoc, asset
 from .dates import MONTHS, add_months, long_date
 from .errors import OutputError, Problem
-from .model import SECTIONS, Project
+from .model import SECTIONS, Policy, Project
 from .parallel import batches, default_jobs
 from .render import RenderedDocument, render
 from .resolve import Plan, resolve
@@ -80,6 +81,8 @@ class _Doc:
     redline: Redline | None
     stages: str  # the approving bodies, by the school's own names
     downloads: tuple[tuple[str, str, str, int], ...]  # (label, kind, href from the policy folder, bytes)
+    pending: tuple[tuple[str, date, str], ...] = ()  # earlier stages that approved this very text: (body, date, minute)
+    awaits: str = ""  # the bodies whose approval of this text is still to come, when a stage is pending
 
 
 def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | None = None,
@@ -100,15 +103,17 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
     redlines = redlines_for(project, docs)
     for plan_doc, doc in zip(plan.documents, docs):
         downloads = []
-        for kind, label in (("docx", "Word"), ("pdf", "PDF")):
+        for kind, label in (("docx", "Word document"), ("pdf", "PDF")):
             data = _read(built.out / doc.setting_id / f"{doc.policy_id}.{kind}")
             name = f"{doc.setting_id}-{doc.policy_id}.{kind}"
             files[out_dir / doc.setting_id / doc.policy_id / name] = data
             downloads.append((label, kind.upper(), name, len(data)))
         names = [body_name(s, plan_doc.context["terms"], plan_doc.context["trust"]) for s in plan_doc.stages]
+        pending = tuple(doc.standing.pending) if doc.standing is not None else ()
         entries[(doc.setting_id, doc.policy_id)] = _Doc(
             rows[(doc.setting_id, doc.policy_id)], doc, redlines[doc.key], " then ".join(names),
-            tuple(downloads))
+            tuple(downloads), tuple((r.body, r.date, r.minute) for r in pending),
+            " then ".join(names[len(pending):]) if pending else "")
     fragments = _fragments(converter, entries)
     pages = _Pages(project, report.as_of, entries, fragments, _reach(plan))
     for rel, html in pages.all():
@@ -200,7 +205,23 @@ def tidy_fragment(html: str, top: int, redline: bool = False) -> str:
         delta = top - min(levels)
         html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + delta)}", html)
     html = _TH.sub('<th scope="col"', html)
+    html = _TABLE.sub(_scrolling, html)
     return html.replace("<u>", "<ins>").replace("</u>", "</ins>") if redline else html
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _scrolling(match: re.Match[str]) -> str:
+    """A table of the policy text in a labelled region that scrolls sideways when a phone is
+    too narrow for it (WCAG 1.4.10), reachable by keyboard like the dashboard's."""
+    table = match.group(0)
+    heads = [html_lib.unescape(_TAGS.sub("", cell)).strip() for cell in _CELL.findall(table)]
+    label = "Table" + (": " + ", ".join(" ".join(h.split()) for h in heads if h) if any(heads) else "")
+    return (f'<div class="scroll" role="region" aria-label="{html_lib.escape(label, quote=True)}" tabindex="0">'
+            f"{table}</div>")
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -237,6 +258,7 @@ def _environment() -> Environment:
     env.filters["state_label"] = _state_label
     env.filters["state_class"] = _state_class
     env.filters["size"] = _size
+    env.globals["CHANGED"] = CHANGED
     return env
 
 
@@ -250,7 +272,7 @@ class _Pages:
         self.policies = sorted(project.library.policies.values(), key=lambda p: (p.title.casefold(), p.id))
         trust = project.trust.get("trust", {})
         self.common = {"trust": str(trust.get("name", "")), "as_of": as_of, "release": project.library.release,
-                       "schools": self.schools}
+                       "schools": self.schools, "CHANGED": CHANGED}
 
     def _page(self, template: str, rel: str, exact: bool = True, **values: Any) -> tuple[str, str]:
         base = "../" * rel.count("/")
@@ -273,6 +295,9 @@ class _Pages:
     def dashboard(self) -> tuple[str, str]:
         rows = [e.row for e in self.entries.values()]
         counts = Counter(r.state for r in rows)
+        # a text can be changed and, more urgently, overdue (or awaiting a stage): its cell shows
+        # both, and the totals count the changed texts under each state
+        changed = Counter(r.state for r in rows if r.changed or r.state == CHANGED)
         first = date(self.as_of.year, self.as_of.month, 1)
         months = [add_months(first, i) for i in range(12)]
         end = add_months(first, 12)
@@ -284,7 +309,7 @@ class _Pages:
         later = sum(1 for r in ordered if r.next_review >= end)
         return self._page("dashboard.html.j2", "index.html", title="Policy dashboard", current="dashboard",
                           policies=self.policies, entries=self.entries, states=STATE_ORDER, counts=counts,
-                          total=len(rows), timeline=timeline, past=past, later=later, end=end,
+                          changed=changed, total=len(rows), timeline=timeline, past=past, later=later, end=end,
                           colours=STATE_COLOURS)
 
     def school(self, sid: str) -> tuple[str, str]:
@@ -338,10 +363,30 @@ class _Pages:
                           for sid, pids in sorted(by_school.items(), key=lambda item: names[item[0]].casefold())]
         return self._page("library.html.j2", "library.html", title="Clause library", current="library",
                           library=library, sections=sections, reach=reach, names=names, titles=titles,
-                          conditions=_conditions, policies=self.policies)
+                          conditions=_conditions, policies=self.policies,
+                          contents={p.id: contents(p, self.policies) for p in self.policies})
 
 
 _KINDS = {ADDED: "Added", REMOVED: "Removed", CLAUSE_CHANGED: "Changed", MOVED: "Moved"}
+
+
+def contents(policy: Policy, policies: Iterable[Policy]) -> list[dict[str, Any]]:
+    """A policy's parts as the library page lists them: its own parts, and each other policy it
+    includes whole named once (the model holds the includes expanded, so they are found again
+    as runs of another policy's parts)."""
+    others = sorted((p for p in policies if p.id != policy.id and p.parts),
+                    key=lambda p: (-len(p.parts), p.id))
+    parts, out, i = policy.parts, [], 0
+    while i < len(parts):
+        whole = next((p for p in others if parts[i:i + len(p.parts)] == p.parts), None)
+        if whole is not None and len(whole.parts) < len(parts):
+            out.append({"include": whole, "part": None, "parts": len(whole.parts),
+                        "clauses": sum(len(part.clauses) for part in whole.parts)})
+            i += len(whole.parts)
+        else:
+            out.append({"include": None, "part": parts[i], "clauses": len(parts[i].clauses)})
+            i += 1
+    return out
 
 
 def _conditions(conditions: Mapping[str, Any]) -> str:

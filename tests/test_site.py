@@ -17,7 +17,7 @@ import policykit
 from policykit.approve import approve
 from policykit.cli import main
 from policykit.site import MARKER, STATE_COLOURS, brand, contrast, site
-from tests.conftest import CLAUSE_PHONES, POLICY, REPO, mini_files, write_tree
+from tests.conftest import CLAUSE_PHONES, POLICY, REPO, TRUST, mini_files, write_tree
 from tests.readers import html_tags, html_text
 from tests.test_hostile import VALUES, school_yaml
 
@@ -26,19 +26,48 @@ TODAY = date(2026, 2, 1)
 SCREENSHOTS = REPO / "build" / "test-screenshots"
 CALLS = POLICY.replace("id: remote", "id: calls").replace("Remote Working Policy", "Calls Policy").replace(
     "clauses: [rw-phones, rw-platform]", "clauses: [rw-phones]")
+# two stages (the trust board, then the school's board); it holds the Calls Policy whole
+HANDBOOK = POLICY.replace("id: remote", "id: handbook").replace("Remote Working Policy", "Staff Handbook").replace(
+    "  - heading: Working from home\n    clauses: [rw-phones, rw-platform]\n",
+    "  - heading: About this handbook\n    clauses: [rw-intro]\n  - include: calls\n")
+INTRO = """\
+---
+id: rw-intro
+version: 1.0.0
+title: About this handbook
+section: remote-working
+covers: [RW-01]
+source: [Remote working guidance]
+changelog:
+  - version: 1.0.0
+    date: 2025-09-01
+    note: First version.
+---
+This handbook brings together what staff need to know.
+"""
+TWO_STAGES = TRUST + "scheme_of_delegation:\n  policies:\n    handbook:\n      stages: [trust-board, board]\n"
+# a long changelog note, with an address and a fingerprint that have no place to break, as real
+# notes have: the pages must still reflow on a phone
+LONG_NOTE = ("Says to always withhold the number. Staff who cannot withhold it ask the "
+             "safeguarding-and-online-safety-helpdesk@test-learning-trust.example.org mailbox for a "
+             "work phone (request reference 0f3c9a7e5b1d2c4f6a8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4), "
+             "and the online safety lead records every call made from a personal phone in the log.")
 PHONES_V2 = CLAUSE_PHONES.replace("version: 1.1.0\ntitle", "version: 1.2.0\ntitle").replace(
-    "changelog:\n", "changelog:\n  - version: 1.2.0\n    date: 2026-01-05\n    note: Says to always withhold the number.\n",
+    "changelog:\n", f"changelog:\n  - version: 1.2.0\n    date: 2026-01-05\n    note: \"{LONG_NOTE}\"\n",
     1).replace("dial 141 first", "always dial 141 first")
 
 
 @pytest.fixture(scope="module")
 def trust(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three schools x two policies: approved, changed since approval, overdue-to-be, drafts,
-    and a school whose values try to break out of the HTML."""
+    """Three schools x three policies: approved, changed since approval, overdue (and changed),
+    awaiting its second stage, drafts, and a school whose values try to break out of the HTML."""
     root = tmp_path_factory.mktemp("site")
     files = mini_files()
     files["clauses/policies/calls.yaml"] = CALLS
     files["settings/gamma.yaml"] = school_yaml()
+    files["clauses/policies/handbook.yaml"] = HANDBOOK
+    files["clauses/remote-working/rw-intro.md"] = INTRO
+    files["settings/trust.yaml"] = TWO_STAGES
     write_tree(root, files)
     policykit.build(root, formats="md")
     approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
@@ -46,6 +75,8 @@ def trust(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "clauses" / "remote-working" / "rw-phones.md").write_text(PHONES_V2, encoding="utf-8")
     policykit.build(root, formats="md")
     approve(root, "alpha", "calls", "board", date(2025, 12, 1), "LGB/25/19", "Clerk", today=TODAY)
+    # the trust board has approved alpha's handbook; its local governing body has yet to
+    approve(root, "alpha", "handbook", "trust-board", date(2026, 1, 20), "TB/26/01", "Clerk", today=TODAY)
     return root
 
 
@@ -83,13 +114,18 @@ def test_dashboard_states_totals_and_timeline(built):
     assert "Alpha Primary School, Remote Working Policy: Changed since approval Review due 14 October 2026" in text
     assert "Alpha Primary School, Calls Policy: Approved Review due 1 December 2026" in text
     assert "Beta Academy, Remote Working Policy: Changed since approval Review due 20 January 2026" not in text
-    assert "Beta Academy, Remote Working Policy: Overdue Review due 20 January 2026" in text
+    # overdue and changed too: the cell says both
+    assert "Beta Academy, Remote Working Policy: Overdue Text changed since approval Review due 20 January 2026" in text
     assert "Beta Academy, Calls Policy: Draft Approval due 1 September 2026" in text
-    assert sorted(cells) == ["cell st-approved", "cell st-changed-since-approval", "cell st-draft", "cell st-draft",
-                             "cell st-draft", "cell st-overdue"]
-    totals = re.search(r"Documents by state \(6 in all\) State Documents (.*?) All documents 6",
-                       text).group(1)
-    assert totals == ("Overdue 1 Review due soon 0 Changed since approval 1 Awaiting approval 0 Draft 3 Approved 1")
+    assert "Alpha Primary School, Staff Handbook: Awaiting approval Approval due 1 September 2026" in text
+    assert "Alpha Primary School, Remote Working Policy: Changed since approval Review" in text  # said once
+    assert sorted(cells) == ["cell st-approved", "cell st-awaiting-approval", "cell st-changed-since-approval"] + [
+        "cell st-draft"] * 5 + ["cell st-overdue"]
+    # each document once, by its most urgent state; the changed texts counted in a column of their own
+    totals = re.search(r"Documents by state \(9 in all\) State Documents (.*?) "
+                       r"All documents 9 \(2 with text changed since approval\) ", text).group(1)
+    assert totals == ("Overdue 1 (1 with text changed since approval) Review due soon 0 Changed since approval 1 "
+                      "Awaiting approval 1 Draft 5 Approved 1")
     months = [a["id"] for t, a in html_tags(built.out / "index.html") if t == "h3" and a.get("id", "").startswith("m-")]
     assert months == [f"m-2026-{m:02d}" for m in range(2, 13)] + ["m-2027-01"]  # twelve months from the as-of date
     assert re.search(r"Already past their date Remote Working Policy, Beta Academy ?: review was due 20 January 2026", text)
@@ -100,7 +136,22 @@ def test_school_policy_and_redline_pages(built):
     school = html_text(built.out / "alpha" / "index.html")
     assert "Approval history" in school and "LGB/25/14" in school and "LGB/25/19" in school
     assert "Key people" in school and "Dev Lead" in school and "Shire LADO" in school
-    assert "Word (DOCX," in school and "PDF (PDF," in school
+    assert re.search(r"Word document \(DOCX, \d+ KB\)", school) and re.search(r"PDF \(\d+ KB\)", school)
+    assert "PDF (PDF" not in school
+    # the handbook: the first stage's approval of this very text, and what it waits for
+    assert ("Staff Handbook Awaiting approval This text: approved by the Board of Trustees on 20 January 2026 "
+            "(minute TB/26/01); awaiting the Local Governing Body Approval due by 1 September 2026") in school
+    beta = html_text(built.out / "beta" / "index.html")
+    assert "Remote Working Policy Overdue Text changed since approval 20 January 2025 by the Local Governing Body" in beta
+    assert "Calls Policy Draft Never approved Approval due by 1 September 2026" in beta
+    handbook = html_text(built.out / "alpha" / "handbook" / "index.html")
+    assert "Last approved This text: approved by the Board of Trustees on 20 January 2026 (minute TB/26/01)" in handbook
+    assert "Approval due by 1 September 2026" in handbook and "Never approved" not in handbook
+    assert ("The Board of Trustees approved this text on 20 January 2026 (minute TB/26/01). It now awaits the approval "
+            "of the Local Governing Body.") in handbook
+    assert "never been approved" not in handbook
+    overdue = html_text(built.out / "beta" / "remote" / "index.html")
+    assert "Overdue Text changed since approval" in overdue
     policy = html_text(built.out / "alpha" / "remote" / "index.html")
     assert "Document information" in policy and "Changed since approval" in policy
     assert "14 October 2025 by the Local Governing Body (minute LGB/25/14)" in policy
@@ -125,6 +176,9 @@ def test_library_page_reach(built):
     # rw-platform is for secondary schools only: it reaches Beta and nobody else
     reach = re.search(r"Live lessons \(rw-platform.*?Reaches (.*?)(?: Acceptable| Phoning| Made by|$)", text).group(1)
     assert "Beta Academy: Remote Working Policy" in reach and "Alpha" not in reach
+    # a policy that includes another whole names it once, not its parts one by one
+    assert "Staff Handbook 1.0.0 12 months About this handbook (1 clause); all of Calls Policy (1 part, 1 clause)" in text
+    assert "Remote Working Policy 1.0.0 12 months Working from home (2 clauses)" in text
 
 
 def _targets(page: Path) -> list[tuple[str, str]]:
@@ -179,7 +233,8 @@ def test_accessible_structure(built):
         ids = _ids(page)
         for tag, attrs in tags:
             if attrs.get("role") == "region":  # scrolling regions are labelled and reachable by keyboard
-                assert attrs["aria-labelledby"] in ids and attrs["tabindex"] == "0"
+                assert attrs.get("aria-labelledby") in ids or attrs.get("aria-label", "").strip(), (page, attrs)
+                assert attrs["tabindex"] == "0" and "scroll" in attrs["class"].split(), (page, attrs)
         # the site's own tables have captions (on policy pages, the policy text's tables are its own)
         if page.relative_to(built.out).as_posix().count("/") <= 1:
             assert names.count("table") == names.count("caption"), page
@@ -291,6 +346,10 @@ def test_in_a_browser(browser, built):
     cell = driver.find_element(By.CSS_SELECTOR, "td.st-overdue")
     assert cell.value_of_css_property("background-color") == "rgba(251, 227, 227, 1)"
     assert cell.find_element(By.CSS_SELECTOR, ".state").text == "Overdue"
+    assert cell.find_element(By.CSS_SELECTOR, ".also").text == "Text changed since approval"
+    # every cell is a link, and looks like one without relying on colour (WCAG 1.4.1): underlined
+    for state in driver.find_elements(By.CSS_SELECTOR, "td.cell a .state"):
+        assert state.value_of_css_property("text-decoration-line") == "underline", state.text
     _shot(driver, "dashboard")
     driver.set_window_size(1280, 900)
 
@@ -334,15 +393,35 @@ def test_in_a_browser(browser, built):
     _shot(driver, "redline")
 
 
+# elements that stick out past the right edge of the screen, outside any scrolling region
+_OVERFLOWING = """
+const width = document.documentElement.clientWidth;
+return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 0.5
+    && !(e.parentElement && e.parentElement.closest('.scroll'))
+    && ![...e.children].some(c => c.getBoundingClientRect().right > width + 0.5))
+  .map(e => e.tagName.toLowerCase() + ': ' + e.textContent.trim().slice(0, 60));
+"""
+
+
 def test_on_a_phone(browser, built):
     from selenium.webdriver.common.by import By
 
     driver = browser
+    # WCAG 1.4.10 reflow: at 320 CSS px (and on a common phone, 390) no page scrolls sideways as
+    # a whole; wide tables scroll inside their own labelled regions, long words wrap
+    for width in (320, 390):
+        driver.set_window_size(width, 844)
+        for page in pages(built):
+            driver.get(page.resolve().as_uri())
+            assert driver.execute_script("return window.innerWidth") == width
+            wide = driver.execute_script("return document.documentElement.scrollWidth")
+            assert wide <= width, (width, page.relative_to(built.out).as_posix(), wide,
+                                   driver.execute_script(_OVERFLOWING))
     driver.set_window_size(390, 844)
-    for rel in ("index.html", "alpha/index.html", "alpha/remote/index.html", "library.html"):
-        driver.get((built.out / rel).resolve().as_uri())
-        # nothing wider than the screen except inside the scrolling regions
-        assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), rel
+    driver.get((built.out / "alpha" / "remote" / "index.html").resolve().as_uri())
+    assert "safeguarding-and-online-safety-helpdesk@" in driver.find_element(By.CSS_SELECTOR, "table.changes").text
+    _shot(driver, "policy-phone")
+    driver.set_window_size(390, 844)
     driver.get((built.out / "index.html").resolve().as_uri())
     region = driver.find_element(By.CSS_SELECTOR, "div.scroll[role=region]")
     assert driver.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", region)
@@ -369,6 +448,6 @@ def test_redline_when_the_approved_text_is_missing(trust, tmp_path):
     found = redlines["beta/remote"]
     assert [(c.kind, c.clause, c.old_version, c.new_version) for c in found.changes] == [
         ("changed", "rw-phones", "1.1.0", "1.2.0")]
-    assert found.changes[0].notes == ("Says to always withhold the number.",)
+    assert found.changes[0].notes == (LONG_NOTE,)
     assert re.search(r"\[always(&#32;)?\]\{\.underline\}", found.markdown)  # underlined, for <ins>
     assert "[{+]" in found.print_markdown and "{+" not in found.markdown  # the PDF's cues, not the page's
