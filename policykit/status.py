@@ -66,7 +66,7 @@ def status(root: Path | str = ".", as_of: date | None = None, settings: Sequence
         if state not in STATES:
             raise UsageError(Problem("--state", message=f"unknown state '{state}'",
                                      hint=did_you_mean(state, STATES) or f"states: {', '.join(STATES)}"))
-    project = check(root)
+    project = check(root).as_of(as_of)
     plan = resolve(project, settings, policies)
     window = due_soon_days(project.trust)
     rows = []

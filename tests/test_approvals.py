@@ -272,3 +272,50 @@ def test_acknowledgement_export(mini):
     assert [(i["setting"], i["policy"], i["version"], i["audience"]) for i in items] == [
         ("alpha", "remote", "1.0.0", "All staff")]
     assert len(items[0]["text_sha256"]) == 64 and items[0]["pdf"].endswith("build/alpha/remote.pdf")
+
+
+# --- the audit's defects ------------------------------------------------------------------
+
+def approve_changed_then_again(root: Path) -> None:
+    """alpha: text A approved on 14 October 2025, then the text changes and the new text is
+    approved on 3 February 2026; beta: approved only on 15 September 2026."""
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    clause.write_text(CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first"))
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2026, 2, 3), "LGB/26/02", "Clerk", today=TODAY)
+    approve(root, "beta", "remote", "board", date(2026, 9, 15), "LGB/26/09", "Clerk", today=TODAY)
+
+
+def test_as_of_leaves_out_records_dated_after_it(mini):
+    root = mini()
+    approve_changed_then_again(root)
+    rows = {r.setting: r for r in status(root, date(2025, 9, 15)).rows}
+    assert [(r.state, r.approved_on) for r in rows.values()] == [("draft", None), ("draft", None)]
+    rows = {r.setting: r for r in status(root, date(2026, 1, 1)).rows}
+    assert (rows["alpha"].state, rows["alpha"].approved_on, rows["alpha"].minute) == (
+        "changed since approval", date(2025, 10, 14), "LGB/25/14")
+    assert rows["alpha"].next_review == date(2026, 10, 14) and rows["beta"].state == "draft"
+    assert states(root, date(2026, 10, 1)) == {"alpha/remote": "approved", "beta/remote": "approved"}
+    out = CliRunner().invoke(main, ["status", "--root", str(root), "--as-of", "2025-09-15", "--format", "json"])
+    assert [(d["state"], d["approved_on"]) for d in json.loads(out.output)["documents"]] == [("draft", "")] * 2
+
+
+def test_meeting_pack_and_site_as_of_a_date_before_later_records(mini):
+    from policykit.pack import pack
+    from policykit.site import site
+
+    root = mini()
+    approve_changed_then_again(root)
+    result = pack(root, "alpha", date(2026, 1, 1))
+    assert [(i.policy, i.state) for i in result.items] == [("remote", "changed since approval")]
+    assert "14 October 2025" in result.markdown and "3 February 2026" not in result.markdown
+    assert "The current text against the one the Local Governing Body approved on 14 October 2025" in result.markdown
+    built = site(root, as_of=date(2026, 1, 1))
+    page = html_text(built.out / "alpha" / "remote" / "index.html")
+    assert "Changed since approval" in page and "3 February 2026" not in page
+    assert (built.out / "alpha" / "remote" / "redline.html").exists()
+    school = html_text(built.out / "alpha" / "index.html")
+    assert "LGB/25/14" in school and "LGB/26/02" not in school
+    assert "Draft" in html_text(built.out / "beta" / "remote" / "index.html")
