@@ -40,6 +40,10 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
     """Append an approval of the current text of `setting` x `policy` to the ledger."""
     root = Path(root)
     today = today or date.today()
+    minute = minute.strip()
+    if not minute:  # it would print as "(minute  )" in every document and prove nothing to an inspector
+        raise UsageError(Problem("--minute", message="the minute reference is blank",
+                                 hint="give the reference of the meeting's minute, e.g. LGB/2025/14"))
     project = check(root)
     (doc,) = render(resolve(project, [setting], [policy]))
     plan_doc = next(d for d in resolve(project, [setting], [policy]).documents)

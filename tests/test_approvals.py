@@ -319,3 +319,18 @@ def test_meeting_pack_and_site_as_of_a_date_before_later_records(mini):
     school = html_text(built.out / "alpha" / "index.html")
     assert "LGB/25/14" in school and "LGB/26/02" not in school
     assert "Draft" in html_text(built.out / "beta" / "remote" / "index.html")
+
+
+def test_approve_refuses_a_blank_minute(mini):
+    root = mini()
+    build_md(root)
+    for minute in ("", "   ", "\t\n"):
+        with pytest.raises(policykit.UsageError) as err:
+            approve(root, "alpha", "remote", "board", date(2025, 10, 1), minute, "Clerk", today=TODAY)
+        assert str(err.value).startswith("--minute: the minute reference is blank"), err.value
+    result = CliRunner().invoke(main, ["approve", "--root", str(root), "alpha", "remote", "--body", "board",
+                                       "--date", "2025-10-14", "--minute", "    "])
+    assert result.exit_code == 2 and "the minute reference is blank" in result.output
+    assert "Traceback" not in result.output and not (root / LEDGER).exists()
+    record = approve(root, "alpha", "remote", "board", date(2025, 10, 1), "  LGB/25/3 ", "Clerk", today=TODAY)
+    assert record["minute"] == "LGB/25/3"  # the spaces round a reference are not part of it
