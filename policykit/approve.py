@@ -91,6 +91,11 @@ def _refuse_out_of_turn(now: Standing, body: str, on: date, setting: str, policy
     if current is not None and not now.pending and on <= current.date:
         raise UsageError(Problem("--date", message=f"this exact text was already approved on {current.date.isoformat()}",
                                  hint="a review that re-approves it must be dated after that"))
+    done = next((r for r in now.pending if r.stage == body), None)
+    if done is not None:  # the same body twice in one round: say so, not that the next body must go first
+        raise PolicykitError(Problem("--body", message=f"'{body}' already approved this text on "
+                                     f"{done.date.isoformat()} (ledger record {done.seq}); the next stage is '{wanted}'",
+                                     hint=f"the stages are, in order: {', '.join(stages)}"))
     if body != wanted:
         raise PolicykitError(Problem("--body", message=f"'{wanted}' must approve this text before '{body}'",
                                      hint=f"the stages are, in order: {', '.join(stages)}"))

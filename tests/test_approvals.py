@@ -334,3 +334,15 @@ def test_approve_refuses_a_blank_minute(mini):
     assert "Traceback" not in result.output and not (root / LEDGER).exists()
     record = approve(root, "alpha", "remote", "board", date(2025, 10, 1), "  LGB/25/3 ", "Clerk", today=TODAY)
     assert record["minute"] == "LGB/25/3"  # the spaces round a reference are not part of it
+
+
+def test_a_repeated_first_stage_says_it_already_approved(mini):
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    build_md(root)
+    approve(root, "alpha", "remote", "trust-board", date(2025, 10, 1), "TB/1", "Clerk", today=TODAY)
+    with pytest.raises(policykit.PolicykitError) as err:
+        approve(root, "alpha", "remote", "trust-board", date(2025, 10, 8), "TB/2", "Clerk", today=TODAY)
+    assert [str(p) for p in err.value.problems] == [
+        "--body: 'trust-board' already approved this text on 2025-10-01 (ledger record 1); the next stage is "
+        "'board' (the stages are, in order: trust-board, board)"]
+    assert err.value.exit_code == 1 and len((root / LEDGER).read_text().splitlines()) == 1
