@@ -44,6 +44,7 @@ class Standing:
     pending: tuple[Approval, ...]  # stages recorded for the current text since its last full approval
     decisions: tuple[Decision, ...]  # every full approval of any text, oldest first
     review_months: int
+    records: tuple[Approval, ...] = ()  # every ledger record of this school x policy, in ledger order
 
     @property
     def approved(self) -> bool:
@@ -52,6 +53,11 @@ class Standing:
     @property
     def latest(self) -> Decision | None:
         return self.decisions[-1] if self.decisions else None
+
+    @property
+    def last_record(self) -> Approval | None:
+        """The record with the latest meeting date (of any text or stage): the ledger's 'now'."""
+        return max(self.records, key=lambda r: (r.date, r.seq), default=None)
 
     def review_due(self, fallback: date) -> date:
         """Next review: from the latest approval, or from `fallback` for a text never approved."""
@@ -78,7 +84,8 @@ def standing(records: Iterable[Approval], text_sha256: str, stages: tuple[str, .
     """Work out a document's standing from its ledger records (oldest first)."""
     decisions: list[Decision] = []
     collected: dict[str, list[Approval]] = {}
-    for record in sorted(records, key=lambda r: r.seq):
+    ordered = tuple(sorted(records, key=lambda r: r.seq))
+    for record in ordered:
         got = collected.setdefault(record.text_sha256, [])
         if record.stage in (r.stage for r in got):
             continue
@@ -88,7 +95,7 @@ def standing(records: Iterable[Approval], text_sha256: str, stages: tuple[str, .
             collected[record.text_sha256] = []
     current = next((d for d in reversed(decisions) if d.text_sha256 == text_sha256), None)
     pending = tuple(collected.get(text_sha256, ()))
-    return Standing(stages, current, pending, tuple(decisions), review_months)
+    return Standing(stages, current, pending, tuple(decisions), review_months, ordered)
 
 
 def next_stage(standing_: Standing) -> str:

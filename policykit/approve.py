@@ -102,6 +102,14 @@ def _refuse_out_of_turn(now: Standing, body: str, on: date, setting: str, policy
     if now.pending and on < now.pending[-1].date:
         raise UsageError(Problem("--date", message="a later stage cannot be dated before the earlier one "
                                  f"({now.pending[-1].date.isoformat()})"))
+    last = now.last_record
+    # The ledger is history: a decision dated before one already recorded would rewrite what
+    # stood in between. A later stage of this text, dated on or after its earlier stage, is
+    # the one exception (checked just above): the two stages are one decision.
+    if last is not None and on < last.date and not now.pending:
+        raise UsageError(Problem("--date", message=f"{on.isoformat()} is before the latest approval recorded for "
+                                 f"{policy} at {setting}: the {last.body} on {last.date.isoformat()} "
+                                 f"(ledger record {last.seq})", hint="record approvals in the order of their meetings"))
 
 
 def _require_built(doc: RenderedDocument, built: Path) -> None:

@@ -346,3 +346,33 @@ def test_a_repeated_first_stage_says_it_already_approved(mini):
         "--body: 'trust-board' already approved this text on 2025-10-01 (ledger record 1); the next stage is "
         "'board' (the stages are, in order: trust-board, board)"]
     assert err.value.exit_code == 1 and len((root / LEDGER).read_text().splitlines()) == 1
+
+
+def test_approve_refuses_a_date_before_the_latest_record(mini):
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    build_md(root)
+    approve(root, "alpha", "remote", "trust-board", date(2025, 10, 1), "TB/1", "Clerk", today=TODAY)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 10), "LGB/1", "Clerk", today=TODAY)
+    approve(root, "beta", "remote", "trust-board", date(2025, 12, 1), "TB/B", "Clerk", today=TODAY)  # another school
+    text_b = CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first")
+    clause.write_text(text_b)
+    build_md(root)
+    with pytest.raises(policykit.UsageError) as err:
+        approve(root, "alpha", "remote", "trust-board", date(2025, 10, 5), "TB/2", "Clerk", today=TODAY)
+    assert [str(p) for p in err.value.problems] == [
+        "--date: 2025-10-05 is before the latest approval recorded for remote at alpha: the Local Governing Body "
+        "on 2025-10-10 (ledger record 2) (record approvals in the order of their meetings)"]
+    approve(root, "alpha", "remote", "trust-board", date(2025, 10, 10), "TB/2", "Clerk", today=TODAY)  # the same day
+    clause.write_text(CLAUSE_PHONES.replace("dial 141 first", "dial 141 first, always"))
+    build_md(root)
+    approve(root, "alpha", "remote", "trust-board", date(2025, 11, 1), "TB/3", "Clerk", today=TODAY)
+    # back to the text the trust board approved on 10 October: its second stage may follow that
+    # first stage, although another text's record is dated later
+    clause.write_text(text_b)
+    build_md(root)
+    with pytest.raises(policykit.UsageError) as err:
+        approve(root, "alpha", "remote", "board", date(2025, 10, 9), "LGB/2", "Clerk", today=TODAY)
+    assert "a later stage cannot be dated before the earlier one (2025-10-10)" in str(err.value)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 20), "LGB/2", "Clerk", today=TODAY)
+    assert states(root, date(2025, 12, 1))["alpha/remote"] == "approved"
