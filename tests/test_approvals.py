@@ -376,3 +376,21 @@ def test_approve_refuses_a_date_before_the_latest_record(mini):
     assert "a later stage cannot be dated before the earlier one (2025-10-10)" in str(err.value)
     approve(root, "alpha", "remote", "board", date(2025, 10, 20), "LGB/2", "Clerk", today=TODAY)
     assert states(root, date(2025, 12, 1))["alpha/remote"] == "approved"
+
+
+def test_status_state_takes_several_values(mini):
+    root = mini()
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 1), "M", "Clerk", today=TODAY)
+    runner = CliRunner()
+
+    def listed(*args: str) -> list[str]:
+        out = runner.invoke(main, ["status", "--root", str(root), "--as-of", "2026-01-01", "--format", "json", *args])
+        assert out.exit_code == 0, out.output
+        return [d["setting"] for d in json.loads(out.output)["documents"]]
+
+    assert listed("--state", "draft,approved") == ["alpha", "beta"]
+    assert listed("--state", "draft", "--state", "approved") == ["alpha", "beta"]
+    assert listed("--state", "changed since approval, approved") == ["alpha"]
+    bad = runner.invoke(main, ["status", "--root", str(root), "--state", "draft,aproved"])
+    assert bad.exit_code == 2 and "did you mean 'approved'?" in bad.output
