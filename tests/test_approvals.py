@@ -252,12 +252,12 @@ def test_ics_calendar_parses_with_reminders(mini):
     approve(root, "alpha", "remote", "board", date(2025, 10, 14), "M", "Clerk", today=TODAY)
     cal = icalendar.Calendar.from_ical(to_ics(status(root, date(2026, 1, 1))))
     events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
-    alpha = events["alpha.remote.2026-10-14@policykit"]
+    alpha = events["alpha.remote@policykit"]
     assert alpha.decoded("DTSTART") == date(2026, 10, 14)
     assert str(alpha["SUMMARY"]) == "Review due: Remote Working Policy (Alpha Primary School)"
     triggers = sorted(-a["TRIGGER"].dt.days for a in alpha.walk("VALARM"))
     assert triggers == [7, 30, 60]
-    assert "beta.remote.2026-09-01@policykit" in events  # a draft's approval deadline
+    assert events["beta.remote@policykit"].decoded("DTSTART") == date(2026, 9, 1)  # a draft's approval deadline
     out = root / "reviews.ics"
     result = CliRunner().invoke(main, ["status", "--root", str(root), "--ics", str(out), "--format", "csv"])
     assert result.exit_code == 0 and icalendar.Calendar.from_ical(out.read_bytes())
@@ -394,3 +394,26 @@ def test_status_state_takes_several_values(mini):
     assert listed("--state", "changed since approval, approved") == ["alpha"]
     bad = runner.invoke(main, ["status", "--root", str(root), "--state", "draft,aproved"])
     assert bad.exit_code == 2 and "did you mean 'approved'?" in bad.output
+
+
+def test_ics_event_keeps_its_uid_when_the_review_date_moves(mini):
+    icalendar = pytest.importorskip("icalendar")
+    root = mini()
+    build_md(root)
+
+    def events(as_of: date) -> dict[str, object]:
+        cal = icalendar.Calendar.from_ical(to_ics(status(root, as_of)))
+        return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+    before = events(date(2025, 9, 2))
+    approve(root, "alpha", "remote", "board", date(2025, 10, 14), "M", "Clerk", today=TODAY)
+    first = events(date(2026, 1, 1))
+    approve(root, "alpha", "remote", "board", date(2026, 9, 30), "M2", "Clerk", today=TODAY)
+    renewed = events(date(2026, 10, 1))
+    # one event per school x policy, updated in place: a calendar that subscribed keeps one entry
+    assert set(before) == set(first) == set(renewed) == {"alpha.remote@policykit", "beta.remote@policykit"}
+    dates = [e["alpha.remote@policykit"].decoded("DTSTART") for e in (before, first, renewed)]
+    assert dates == [date(2026, 9, 1), date(2026, 10, 14), date(2027, 9, 30)]
+    # each revision has a higher SEQUENCE (how many decisions are recorded), so clients take it
+    assert [int(e["alpha.remote@policykit"]["SEQUENCE"]) for e in (before, first, renewed)] == [0, 1, 2]
+    assert to_ics(status(root, date(2026, 10, 1))) == to_ics(status(root, date(2026, 10, 1)))
