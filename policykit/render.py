@@ -207,10 +207,24 @@ def _approval_note(place: Standing, names: list[str]) -> str:
     if place.pending:
         done = " and ".join(f"the {r.body} on {long_date(r.date)}" for r in place.pending)
         return f"Approved by {done}; awaiting approval by the {names[len(place.pending)]}."
-    if place.latest:
-        return (f"This text has changed since the {place.latest.last.body} approved an earlier version on "
-                f"{long_date(place.latest.date)}; it needs approval by the {' then the '.join(names)}.")
+    if place.earlier:
+        last = place.earlier[-1]
+        when = long_date(max(r.date for r in place.earlier))
+        stage = "" if place.earlier_full else f" ({_stages_reached(len(place.earlier), len(names))})"
+        return (f"This text has changed since the {last.body} approved an earlier version on {when}{stage}; "
+                f"it needs approval by the {' then the '.join(names)}.")
     return f"It needs approval by the {' then the '.join(names)}."
+
+
+_COUNTS = ("one", "two", "three", "four", "five", "six")
+
+
+def _stages_reached(done: int, stages: int) -> str:
+    """'first of two stages', 'first two of three stages'."""
+    def word(n: int) -> str:
+        return _COUNTS[n - 1] if n <= len(_COUNTS) else str(n)
+
+    return f"first {'' if done == 1 else word(done) + ' '}of {word(stages)} stages"
 
 
 def _history(place: Standing, doc: DocumentPlan) -> list[dict[str, str]]:

@@ -31,7 +31,7 @@ class StatusRow:
     policy: str
     title: str
     state: str
-    changed: bool  # an earlier text was approved and the current text differs
+    changed: bool  # an earlier text was approved at every stage and the current text differs
     approved_on: date | None
     approved_by: str
     minute: str

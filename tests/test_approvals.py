@@ -417,3 +417,31 @@ def test_ics_event_keeps_its_uid_when_the_review_date_moves(mini):
     # each revision has a higher SEQUENCE (how many decisions are recorded), so clients take it
     assert [int(e["alpha.remote@policykit"]["SEQUENCE"]) for e in (before, first, renewed)] == [0, 1, 2]
     assert to_ics(status(root, date(2026, 10, 1))) == to_ics(status(root, date(2026, 10, 1)))
+
+
+def test_a_first_stage_approval_of_an_earlier_text_is_not_lost(mini):
+    from policykit.render import render
+    from policykit.resolve import resolve
+
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    build_md(root)
+    approve(root, "alpha", "remote", "trust-board", date(2026, 2, 10), "TB/26/1", "Clerk", today=TODAY)
+    assert states(root, date(2026, 3, 1))["alpha/remote"] == "awaiting approval"
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    clause.write_text(CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first"))
+    row = next(r for r in status(root, date(2026, 3, 1)).rows if r.setting == "alpha")
+    # never approved at every stage: no approval date, and the review counts from the library release
+    assert (row.state, row.approved_on, row.next_review) == ("changed since approval", None, date(2026, 9, 1))
+    assert states(root, date(2027, 1, 1))["alpha/remote"] == "changed since approval"
+    (doc,) = render(resolve(policykit.validate(root), ["alpha"], ["remote"]))
+    place = doc.standing
+    assert place.changed and not place.earlier_full
+    assert [(r.stage, r.minute) for r in place.earlier] == [("trust-board", "TB/26/1")]
+    note = ("This text has changed since the Board of Trustees approved an earlier version on 10 February 2026 "
+            "(first of two stages); it needs approval by the Board of Trustees then the Local Governing Body.")
+    policykit.build(root, settings=["alpha"])
+    for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf"), (html_text, "html")):
+        text = reader(root / "build" / "alpha" / f"remote.{suffix}")
+        assert "Draft: not approved" in text and note in text, suffix
+    result = CliRunner().invoke(main, ["status", "--root", str(root), "--as-of", "2026-03-01", "--fail-on", "changed"])
+    assert result.exit_code == 1 and "1 document(s) changed: alpha/remote\n" in result.output
