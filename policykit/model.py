@@ -123,6 +123,7 @@ class Project:
     settings: Mapping[str, Setting]
     digest: str = field(default="", compare=False)
     approvals: tuple["Approval", ...] = ()
+    archived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)  # approved texts by fingerprint
 
     def approvals_for(self, setting: str, policy: str) -> tuple["Approval", ...]:
         return tuple(a for a in self.approvals if a.setting == setting and a.policy == policy)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
+from .archive import content_hash
 from .errors import PolicykitError, Problem
 from .approvals import Standing, standing
 from .dates import long_date
@@ -194,10 +193,6 @@ def approvable_content(doc: DocumentPlan, key_people: list[dict[str, str]],
                    "clauses": [[c["id"], c["version"], str(c["title"]), str(c["text"])] for c in p["clauses"]]}
                   for p in parts],
     }
-
-
-def content_hash(content: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _approval_note(place: Standing, names: list[str]) -> str:

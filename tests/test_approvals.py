@@ -445,3 +445,55 @@ def test_a_first_stage_approval_of_an_earlier_text_is_not_lost(mini):
         assert "Draft: not approved" in text and note in text, suffix
     result = CliRunner().invoke(main, ["status", "--root", str(root), "--as-of", "2026-03-01", "--fail-on", "changed"])
     assert result.exit_code == 1 and "1 document(s) changed: alpha/remote\n" in result.output
+
+
+def archived(root: Path, setting: str = "alpha", policy: str = "remote") -> tuple[Path, Path]:
+    from policykit.ledger import ARCHIVE
+
+    record = json.loads((root / LEDGER).read_text().splitlines()[-1])
+    stem = root / ARCHIVE / setting / policy / record["text_sha256"][:16]
+    return stem.with_suffix(".md"), stem.with_suffix(".json")
+
+
+def test_archived_text_is_the_document_as_approved(mini):
+    import hashlib
+
+    from policykit.render import content_hash
+
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    build_md(root)
+    approve(root, "alpha", "remote", "trust-board", date(2025, 9, 20), "TB/7", "Clerk", today=TODAY)
+    md, js = archived(root)
+    # after the first stage the archived text says exactly that: approved by one body, awaiting the other
+    assert "Approved by the Board of Trustees on 20 September 2025; awaiting approval by the Local Governing Body." \
+        in md.read_text()
+    record = approve(root, "alpha", "remote", "board", date(2025, 10, 1), "LGB/3", "Clerk", today=TODAY)
+    text = md.read_text()
+    assert "Draft: not approved" not in text and 'approval-status: "Approved"' in text
+    assert ("Approved by the Board of Trustees on 20 September 2025 (minute TB/7) and the Local Governing Body on "
+            "1 October 2025 (minute LGB/3).\nThe next review is due by 1 October 2026.") in text
+    # the same text: its fingerprint is the record's, and the next build shows exactly this document
+    assert f'text-sha256: "{record["text_sha256"]}"' in text
+    assert content_hash(json.loads(js.read_text())) == record["text_sha256"]
+    assert record["markdown_sha256"] == hashlib.sha256(md.read_bytes()).hexdigest()
+    build_md(root)
+    assert (root / "build" / "alpha" / "remote.md").read_text() == text
+    policykit.validate(root)
+
+
+@pytest.mark.parametrize("suffix", ["md", "json"])
+def test_validate_reports_a_hand_edited_archived_text(mini, suffix):
+    root = mini()
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 1), "LGB/3", "Clerk", today=TODAY)
+    md, js = archived(root)
+    path = md if suffix == "md" else js
+    path.write_text(path.read_text().replace("dial 141 first", "dial 141 first, or not"))
+    shown = path.relative_to(root).as_posix()
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    assert [str(p) for p in err.value.problems] == [
+        f"{shown}: record 1: was edited after it was archived: it no longer matches what ledger record 1 "
+        "recorded (restore it from git; `policykit approve` writes the archived texts, never edit them)"]
+    result = CliRunner().invoke(main, ["validate", "--root", str(root)])
+    assert result.exit_code == 1 and shown in result.output and "Traceback" not in result.output
