@@ -497,3 +497,91 @@ def test_validate_reports_a_hand_edited_archived_text(mini, suffix):
         "recorded (restore it from git; `policykit approve` writes the archived texts, never edit them)"]
     result = CliRunner().invoke(main, ["validate", "--root", str(root)])
     assert result.exit_code == 1 and shown in result.output and "Traceback" not in result.output
+
+
+CLAUSE_AI = """\
+---
+id: rw-ai
+version: {version}
+title: {title}
+section: remote-working
+covers: [RW-03]
+source: [Remote working guidance]
+changelog:
+{notes}  - version: 1.0.0
+    date: 2025-09-01
+    note: First version.
+---
+Do not put anyone's personal data into generative AI tools.
+"""
+PHONES_1_2 = CLAUSE_PHONES.replace("version: 1.1.0\ntitle", "version: 1.2.0\ntitle").replace(
+    "changelog:\n", "changelog:\n  - version: 1.2.0\n    date: 2026-01-05\n    note: Always withhold the number.\n",
+    1).replace("dial 141 first", "always dial 141 first")
+
+
+def control_rows(markdown: str) -> list[list[str]]:
+    """The document control table: one list of cells per row, header and rule left out."""
+    table = markdown.split("# Document control", 1)[1].splitlines()
+    return [[c.strip() for c in line.strip("|").split(" | ")] for line in table
+            if line.startswith("| ") and not line.startswith("| Version |")]
+
+
+def test_document_control_is_history(mini):
+    import docx
+
+    from tests.conftest import POLICY
+
+    policy = POLICY.replace("clauses: [rw-phones, rw-platform]", "clauses: [rw-phones, rw-platform, rw-ai]")
+    root = mini({"clauses/policies/remote.yaml": policy,
+                 "clauses/remote-working/rw-ai.md": CLAUSE_AI.format(version="1.0.0", title="Generative AI tools",
+                                                                     notes="")})
+    md = root / "build" / "alpha" / "remote.md"
+    build_md(root)
+    approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
+    # the policy drops a clause and the library updates another
+    (root / "clauses" / "policies" / "remote.yaml").write_text(policy.replace(", rw-ai]", "]"))
+    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(PHONES_1_2)
+    build_md(root)
+    assert control_rows(md.read_text()) == [
+        ["1.0.0 (library 2025.1)", "14 October 2025", "First approved version.", "Local Governing Body, minute LGB/25/14"],
+        ["1.0.0 (library 2025.1)", "5 January 2026", "Changed since approval on 14 October 2025: updated Phoning "
+         "families (1.2.0); removed Generative AI tools.", "Not yet approved"]]
+    approve(root, "alpha", "remote", "board", date(2026, 2, 3), "LGB/26/02", "Clerk", today=TODAY)
+    # later, the clause comes back under a new title: the rows already approved keep what was approved
+    (root / "clauses" / "policies" / "remote.yaml").write_text(policy)
+    (root / "clauses" / "remote-working" / "rw-ai.md").write_text(CLAUSE_AI.format(
+        version="1.1.0", title="Generative AI",
+        notes="  - version: 1.1.0\n    date: 2026-03-01\n    note: Covers every AI tool.\n"))
+    policykit.build(root, settings=["alpha"], formats="md,docx")
+    expected = [
+        ["1.0.0 (library 2025.1)", "14 October 2025", "First approved version.", "Local Governing Body, minute LGB/25/14"],
+        ["1.0.0 (library 2025.1)", "3 February 2026", "Updated Phoning families (1.2.0); removed Generative AI tools.",
+         "Local Governing Body, minute LGB/26/02"],
+        ["1.0.0 (library 2025.1)", "1 March 2026", "Changed since approval on 3 February 2026: added Generative AI "
+         "(1.1.0).", "Not yet approved"]]
+    assert control_rows(md.read_text()) == expected
+    table = docx.Document(str(root / "build" / "alpha" / "remote.docx")).tables[-1]
+    assert [[cell.text for cell in row.cells] for row in table.rows][1:] == expected
+
+
+def test_document_control_rows_are_in_date_order(mini):
+    from policykit.ledger import record_hash
+
+    root = mini()
+    approve_changed_then_again(root)
+    # a ledger written before approvals had to be recorded in date order: the first record dated last
+    ledger = root / LEDGER
+    records = [json.loads(line) for line in ledger.read_text().splitlines()]
+    records[0]["date"] = "2026-03-01"
+    prev = "0" * 64
+    for record in records:
+        record["prev"] = prev
+        record["hash"] = prev = record_hash(record)
+    ledger.write_text("".join(json.dumps(r) + "\n" for r in records))
+    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(CLAUSE_PHONES)  # back to the first text
+    build_md(root)
+    rows = control_rows((root / "build" / "alpha" / "remote.md").read_text())
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        ("3 February 2026", "First approved version.", "Local Governing Body, minute LGB/26/02"),
+        ("1 March 2026", "No clause changed version; other wording changed (key people, headings or the school's "
+         "settings).", "Local Governing Body, minute LGB/25/14")]
