@@ -25,8 +25,9 @@ T = TypeVar("T")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 
-def _split(values: tuple[str, ...], comma: bool = True) -> list[str] | None:
-    out = [v.strip() for value in values for v in (value.split(",") if comma else [value]) if v.strip()]
+def _split(values: tuple[str, ...]) -> list[str] | None:
+    """Values of a repeatable option, each of which may also be a comma-separated list."""
+    out = [v.strip() for value in values for v in value.split(",") if v.strip()]
     return out or None
 
 
@@ -162,8 +163,8 @@ def approve(root: Path, setting: str, policy: str, body: str, on: Any, minute: s
 @click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these schools.")
 @click.option("--policy", "policies", multiple=True, metavar="ID", help="Only these policies.")
 @click.option("--state", "states", multiple=True, metavar="STATE",
-              help="Only these states: draft, 'awaiting approval', approved, 'changed since approval', "
-                   "'review due soon', overdue.")
+              help="Only these states (repeat or comma-separate): draft, 'awaiting approval', approved, "
+                   "'changed since approval', 'review due soon', overdue.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Report as on this date [today].")
 @click.option("--fail-on", multiple=True, type=click.Choice(["overdue", "due", "changed"]),
@@ -176,7 +177,7 @@ def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], sta
     from .status import status as run_status, to_csv, to_ics, to_json
 
     report = _run(lambda: run_status(root, as_of.date() if as_of else None, _split(settings), _split(policies),
-                                     _split(states, comma=False)))
+                                     _split(states)))
     if fmt == "csv":
         click.echo(to_csv(report.rows), nl=False)
     elif fmt == "json":

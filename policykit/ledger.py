@@ -50,6 +50,7 @@ class Approval:
     policy_version: str
     library_release: str
     clauses: Mapping[str, str]
+    markdown_sha256: str = ""  # sha256 of the archived document this record wrote ("" before records held it)
 
 
 def canonical(record: Mapping[str, Any]) -> str:
@@ -119,7 +120,7 @@ def to_approval(data: Mapping[str, Any]) -> Approval:
         date=date.fromisoformat(data["date"]), minute=data["minute"], recorded_by=data["recorded_by"],
         recorded_on=date.fromisoformat(data["recorded_on"]), text_sha256=data["text_sha256"],
         policy_version=data["policy_version"], library_release=data["library_release"],
-        clauses=dict(data["clauses"]),
+        clauses=dict(data["clauses"]), markdown_sha256=str(data.get("markdown_sha256", "")),
     )
 
 

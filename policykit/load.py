@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archive import ArchivedFile, read_archive
 from .errors import PolicykitError, Problem, display_path
 from .ledger import LEDGER, LedgerLine, read_ledger
 from .yamlfile import YamlDoc, YamlError, parse_front_matter, parse_yaml, read_text
@@ -28,6 +29,7 @@ class Sources:
     settings: tuple[YamlDoc, ...]
     problems: tuple[Problem, ...]
     ledger: tuple[LedgerLine, ...] = ()
+    archive: tuple[ArchivedFile, ...] = ()  # the approved texts beside the ledger
 
 
 def load(root: Path | str = ".") -> Sources:
@@ -79,4 +81,4 @@ def load(root: Path | str = ".") -> Sources:
     policies = tuple(d for d in (read(p) for p in policy_files) if d)
     settings = tuple(d for d in (read(p) for p in setting_files) if d)
     ledger = read_ledger(root / LEDGER)
-    return Sources(root, library, trust, clauses, policies, settings, tuple(problems), ledger)
+    return Sources(root, library, trust, clauses, policies, settings, tuple(problems), ledger, read_archive(root))

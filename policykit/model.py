@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -123,6 +123,16 @@ class Project:
     settings: Mapping[str, Setting]
     digest: str = field(default="", compare=False)
     approvals: tuple["Approval", ...] = ()
+    archived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)  # approved texts by fingerprint
 
     def approvals_for(self, setting: str, policy: str) -> tuple["Approval", ...]:
         return tuple(a for a in self.approvals if a.setting == setting and a.policy == policy)
+
+    def as_of(self, day: date) -> "Project":
+        """The trust as it stood on `day`: ledger records dated after it do not count yet.
+
+        Every dated view (status --as-of, the site, the meeting pack) starts from this, so a
+        document's state, approval note, history and redline all agree on what had happened.
+        """
+        kept = tuple(a for a in self.approvals if a.date <= day)
+        return self if len(kept) == len(self.approvals) else replace(self, approvals=kept)

@@ -122,7 +122,7 @@ def pack(root: Path | str, setting: str, meeting: date, out: Path | str | None =
          converter: Converter | None = None) -> PackResult:
     """Write the meeting pack for `setting` (default ROOT/build/packs/<setting>-<meeting>.pdf)."""
     root = Path(root)
-    project = check(root)
+    project = check(root).as_of(meeting)
     if setting not in project.settings:
         raise UsageError(Problem("SCHOOL", message=f"unknown school '{setting}'",
                                  hint=did_you_mean(setting, project.settings)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
+from .archive import content_hash
 from .errors import PolicykitError, Problem
 from .approvals import Standing, standing
 from .dates import long_date
+from .history import document_control
 from .model import ROLE_LABELS, Clause, Setting
 from .scheme import body_name
 from .resolve import DocumentPlan, Plan
@@ -104,7 +104,7 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
         "approval_status": "Approved" if place.approved else "Draft: not approved",
         "approval_note": _approval_note(place, names),
         "minutes": "; ".join(r.minute for r in place.current.records) if place.current else "",
-        "history": _history(place, doc),
+        "history": document_control(place, doc),
         "text_sha256": text_sha256,
         "audience": policy.audience,
         "summary": policy.summary,
@@ -196,10 +196,6 @@ def approvable_content(doc: DocumentPlan, key_people: list[dict[str, str]],
     }
 
 
-def content_hash(content: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
 def _approval_note(place: Standing, names: list[str]) -> str:
     if place.current:
         bodies = " and ".join(f"the {r.body} on {long_date(r.date)} (minute {r.minute})" for r in place.current.records)
@@ -207,49 +203,24 @@ def _approval_note(place: Standing, names: list[str]) -> str:
     if place.pending:
         done = " and ".join(f"the {r.body} on {long_date(r.date)}" for r in place.pending)
         return f"Approved by {done}; awaiting approval by the {names[len(place.pending)]}."
-    if place.latest:
-        return (f"This text has changed since the {place.latest.last.body} approved an earlier version on "
-                f"{long_date(place.latest.date)}; it needs approval by the {' then the '.join(names)}.")
+    if place.earlier:
+        last = place.earlier[-1]
+        when = long_date(max(r.date for r in place.earlier))
+        stage = "" if place.earlier_full else f" ({_stages_reached(len(place.earlier), len(names))})"
+        return (f"This text has changed since the {last.body} approved an earlier version on {when}{stage}; "
+                f"it needs approval by the {' then the '.join(names)}.")
     return f"It needs approval by the {' then the '.join(names)}."
 
 
-def _history(place: Standing, doc: DocumentPlan) -> list[dict[str, str]]:
-    """Document control rows: every approval of this school's policy, then the current draft."""
-    rows = []
-    for decision in place.decisions:
-        last = decision.last
-        rows.append({
-            "version": f"{last.policy_version} (library {last.library_release})",
-            "date": long_date(decision.date),
-            "summary": _release_summary(doc, last.library_release),
-            "approved_by": "; ".join(f"{r.body}, minute {r.minute}" for r in decision.records),
-        })
-    if not place.approved:
-        rows.append({
-            "version": f"{doc.policy.version} (library {doc.library_release})",
-            "date": long_date(doc.issued),
-            "summary": _release_summary(doc, doc.library_release),
-            "approved_by": "Not yet approved",
-        })
-    return rows
+_COUNTS = ("one", "two", "three", "four", "five", "six")
 
 
-def _release_summary(doc: DocumentPlan, release: str) -> str:
-    """What a library release changed in this document: its clauses dated that release."""
-    dates = {str(c["release"]): str(c["date"]) for c in doc.library_changelog}
-    when = dates.get(release)
-    clauses = [c for part in doc.parts for c in part.clauses]
-    if when is None or not clauses:
-        return f"Library release {release}."
-    changed = [c for c in clauses if any(n.date.isoformat() == when for n in c.changelog)]
-    if all(c.changelog[-1].date.isoformat() == when for c in clauses):
-        return "First issue of this policy."
-    if not changed:
-        return f"Library release {release}: no change to this policy's text."
-    added = [c.title for c in changed if c.changelog[-1].date.isoformat() == when]
-    updated = [c.title for c in changed if c.changelog[-1].date.isoformat() != when]
-    said = ([f"added {'; '.join(added)}"] if added else []) + ([f"updated {'; '.join(updated)}"] if updated else [])
-    return f"Library release {release}: " + "; ".join(said) + "."
+def _stages_reached(done: int, stages: int) -> str:
+    """'first of two stages', 'first two of three stages'."""
+    def word(n: int) -> str:
+        return _COUNTS[n - 1] if n <= len(_COUNTS) else str(n)
+
+    return f"first {'' if done == 1 else word(done) + ' '}of {word(stages)} stages"
 
 
 def _role(role: str, setting: Setting) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping
 
@@ -36,6 +36,9 @@ class DocumentPlan:
     review_months: int = 12  # the cycle after the scheme's caps
     approvals: tuple[Approval, ...] = ()  # this school x policy's ledger records
     library_changelog: tuple[Mapping[str, Any], ...] = ()
+    # "clause-id@version" -> title, for every clause version the approvals recorded: as archived
+    # with the approved text (so history keeps the titles approved then), else as in the library now
+    recorded_titles: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -72,16 +75,29 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                     parts.append(ResolvedPart(part.heading, part.intro, chosen))
             context = clause_context(project.trust, setting.values, setting.local_authority,
                                      {"id": policy.id, "title": policy.title, "version": policy.version})
+            approvals = project.approvals_for(sid, pid)
             documents.append(DocumentPlan(
                 setting=setting, policy=policy, parts=tuple(parts), context=freeze(context),
                 library_release=library.release, issued=library.date,
                 related=tuple(library.policies[r].title for r in policy.related),
                 stages=stages(project.trust, policy, setting.values["school"]["type"]),
                 review_months=review_months(project.trust, policy),
-                approvals=project.approvals_for(sid, pid),
+                approvals=approvals,
                 library_changelog=library.changelog,
+                recorded_titles=_recorded_titles(approvals, project.archived, library.clauses),
             ))
     return Plan(project, tuple(documents))
+
+
+def _recorded_titles(approvals: Iterable[Approval], archived: Mapping[str, Mapping[str, Any]],
+                     clauses: Mapping[str, Clause]) -> Mapping[str, str]:
+    titles: dict[str, str] = {}
+    for record in approvals:
+        kept = {str(c[0]): str(c[2]) for part in archived.get(record.text_sha256, {}).get("parts", ())
+                for c in part.get("clauses", ())}
+        for cid, version in record.clauses.items():
+            titles.setdefault(f"{cid}@{version}", kept.get(cid) or (clauses[cid].title if cid in clauses else cid))
+    return freeze(dict(sorted(titles.items())))
 
 
 def _select(wanted: Iterable[str] | None, known: Mapping[str, Any], what: str, label: str) -> list[str]:

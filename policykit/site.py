@@ -93,7 +93,7 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
     out_dir = Path(out) if out is not None else root / "build" / "site"
     converter = converter or Pandoc()
     built = build(root, formats=("docx", "pdf"), out=build_out, converter=converter)
-    project = check(root)
+    project = check(root).as_of(as_of)
     plan = resolve(project)
     docs = render(plan)
     report = status(root, as_of)

@@ -75,7 +75,7 @@ def redline_for(project: Project, doc: RenderedDocument) -> Redline | None:
 def redlines_for(project: Project, docs: Sequence[RenderedDocument]) -> dict[str, Redline | None]:
     """Each document's redline by key (None: never approved), compared in one batch."""
     out: dict[str, Redline | None] = {}
-    todo: list[tuple[RenderedDocument, Redline]] = []
+    todo: list[tuple[RenderedDocument, Redline, int]] = []
     for doc in docs:
         place = doc.standing
         if place is None or place.latest is None:
@@ -88,15 +88,17 @@ def redlines_for(project: Project, docs: Sequence[RenderedDocument]) -> dict[str
                        old_sha256=latest.text_sha256, new_sha256=doc.text_sha256)
         out[doc.key] = base
         if not base.unchanged:
-            todo.append((doc, base))
+            todo.append((doc, base, latest.last.seq))
     if not todo:
         return out
     trust = open_trust(project.root)
     pairs: list[tuple[Any, Any]] = []
     kept: list[tuple[RenderedDocument, Redline, tuple[Any, Any]]] = []
-    for doc, base in todo:
+    for doc, base, seq in todo:
         try:
-            pair = (version(trust, doc.setting_id, doc.policy_id, "approved"),
+            # the approval this document's standing counts as its latest (as of the view's date),
+            # not the ledger's latest: a view as of an earlier date compares with what stood then
+            pair = (version(trust, doc.setting_id, doc.policy_id, f"approval:{seq}"),
                     version(trust, doc.setting_id, doc.policy_id, "current"))
         except PolicykitError as exc:  # the archived text is missing or altered
             out[doc.key] = _with(base, problem="; ".join(p.message for p in exc.problems))

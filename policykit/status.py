@@ -31,7 +31,7 @@ class StatusRow:
     policy: str
     title: str
     state: str
-    changed: bool  # an earlier text was approved and the current text differs
+    changed: bool  # an earlier text was approved at every stage and the current text differs
     approved_on: date | None
     approved_by: str
     minute: str
@@ -41,6 +41,7 @@ class StatusRow:
     library_release: str
     text_sha256: str
     audience: str
+    records: int = 0  # ledger records of this school x policy (as of the date): only ever grows
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def status(root: Path | str = ".", as_of: date | None = None, settings: Sequence
         if state not in STATES:
             raise UsageError(Problem("--state", message=f"unknown state '{state}'",
                                      hint=did_you_mean(state, STATES) or f"states: {', '.join(STATES)}"))
-    project = check(root)
+    project = check(root).as_of(as_of)
     plan = resolve(project, settings, policies)
     window = due_soon_days(project.trust)
     rows = []
@@ -84,6 +85,7 @@ def status(root: Path | str = ".", as_of: date | None = None, settings: Sequence
             minute="; ".join(r.minute for r in decision.records) if decision else "",
             next_review=due, days_left=(due - as_of).days, version=plan_doc.policy.version,
             library_release=plan_doc.library_release, text_sha256=doc.text_sha256, audience=plan_doc.policy.audience,
+            records=len(place.records),
         ))
     if states:
         rows = [r for r in rows if r.state in states]
@@ -160,7 +162,11 @@ def to_ics(report: Status) -> str:
         stamp = (row.approved_on or row.next_review).strftime("%Y%m%dT000000Z")
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{row.setting}.{row.policy}.{row.next_review.isoformat()}@policykit",
+            # one event per school x policy, whatever its date: a new approval moves the event in a
+            # subscribed calendar instead of adding one. SEQUENCE (the ledger only grows) tells the
+            # calendar which version of the event is newer; it comes from the ledger, not the clock.
+            f"UID:{row.setting}.{row.policy}@policykit",
+            f"SEQUENCE:{row.records}",
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{row.next_review.strftime('%Y%m%d')}",
             f"DTEND;VALUE=DATE:{(row.next_review + timedelta(days=1)).strftime('%Y%m%d')}",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import schema
+from .archive import check_archive
 from .conditions import applies, setting_facts
 from .context import ROOTS, clause_context, merge, settings_key
 from .errors import PolicykitError, Problem, did_you_mean
@@ -52,10 +53,12 @@ def validate(sources: Sources) -> Project:
                 problems.append(sources.trust.problem(("scheme_of_delegation", "policies", pid),
                                                       f"unknown policy '{pid}'", did_you_mean(pid, library.policies)))
     approvals = _ledger(sources, library, trust, settings, problems)
+    archived = check_archive(sources.archive, approvals, problems)
     if problems:
         raise PolicykitError(problems)
     assert library is not None and trust is not None
-    return Project(sources.root, library, freeze(trust), settings, digest=_digest(sources), approvals=approvals)
+    return Project(sources.root, library, freeze(trust), settings, digest=_digest(sources), approvals=approvals,
+                   archived=archived)
 
 
 def _ledger(sources: Sources, library: Library | None, trust: Mapping[str, Any] | None,

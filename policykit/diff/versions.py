@@ -24,7 +24,8 @@ from ..errors import PolicykitError, Problem, UsageError, did_you_mean
 from ..ledger import ARCHIVE, Approval
 from ..load import Sources, load
 from ..model import Library, Project
-from ..render import content_hash, render
+from ..archive import content_hash
+from ..render import render
 from ..resolve import resolve
 from ..scheme import stages
 from ..validate import validate
