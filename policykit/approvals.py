@@ -130,6 +130,17 @@ def _earlier(records: tuple[Approval, ...], decisions: list[Decision], open_roun
     return tuple(open_rounds.get(text, ()))
 
 
+_COUNTS = ("one", "two", "three", "four", "five", "six")
+
+
+def stages_reached(done: int, stages: int) -> str:
+    """'first of two stages', 'first two of three stages'."""
+    def word(n: int) -> str:
+        return _COUNTS[n - 1] if n <= len(_COUNTS) else str(n)
+
+    return f"first {'' if done == 1 else word(done) + ' '}of {word(stages)} stages"
+
+
 def next_stage(standing_: Standing) -> str:
     """The body whose approval the current text needs next.
 

@@ -261,8 +261,9 @@ def _policy_section(item: PackItem, row: StatusRow, doc: RenderedDocument, redli
         out.append(f"No changes: this is the text the {escape(redline.approved_by)} approved on "
                    f"{long_date(redline.approved_on)}. The clean copy follows.\n")
     else:
+        stage = f" (the {redline.stage})" if redline.stage else ""
         out.append(f"The current text against the one the {escape(redline.approved_by)} approved on "
-                   f"{long_date(redline.approved_on)}: added text is \\{{+ [underlined]{{.underline}} +\\}}, "
+                   f"{long_date(redline.approved_on)}{stage}: added text is \\{{+ [underlined]{{.underline}} +\\}}, "
                    "removed text \\[- ~~struck through~~ -\\]. Under each changed clause, the clause library says "
                    "why it changed.\n")
         out.append(shift_headings(redline.print_markdown, 2))

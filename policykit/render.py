@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from .archive import content_hash
 from .errors import PolicykitError, Problem
-from .approvals import Standing, standing
+from .approvals import Standing, stages_reached, standing
 from .dates import long_date
 from .history import document_control
 from .model import ROLE_LABELS, Clause, Setting
@@ -206,21 +206,10 @@ def _approval_note(place: Standing, names: list[str]) -> str:
     if place.earlier:
         last = place.earlier[-1]
         when = long_date(max(r.date for r in place.earlier))
-        stage = "" if place.earlier_full else f" ({_stages_reached(len(place.earlier), len(names))})"
+        stage = "" if place.earlier_full else f" ({stages_reached(len(place.earlier), len(names))})"
         return (f"This text has changed since the {last.body} approved an earlier version on {when}{stage}; "
                 f"it needs approval by the {' then the '.join(names)}.")
     return f"It needs approval by the {' then the '.join(names)}."
-
-
-_COUNTS = ("one", "two", "three", "four", "five", "six")
-
-
-def _stages_reached(done: int, stages: int) -> str:
-    """'first of two stages', 'first two of three stages'."""
-    def word(n: int) -> str:
-        return _COUNTS[n - 1] if n <= len(_COUNTS) else str(n)
-
-    return f"first {'' if done == 1 else word(done) + ' '}of {word(stages)} stages"
 
 
 def _role(role: str, setting: Setting) -> str:

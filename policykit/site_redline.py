@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Callable, Sequence
 
+from .approvals import stages_reached
 from .diff import Comparison, compare_versions, open_trust
 from .diff.compare import DEL, INS, MARK, MOVED_AWAY, MOVED_HERE
 from .diff.pandoc_ast import Blocks, Inlines, Node, Para, Span, Str, map_inline_lists, to_markdown, words, wrap
@@ -61,6 +62,7 @@ class Redline:
     markdown: str = ""  # the redline body for HTML; parts at level 1, clauses at level 2; "" when unchanged
     print_markdown: str = ""  # the same for the PDF, with textual cues
     problem: str = ""  # why there is no redline although an earlier text was approved
+    stage: str = ""  # "first of two stages" when the text compared with was approved at a first stage only
 
     @property
     def unchanged(self) -> bool:
@@ -78,17 +80,21 @@ def redlines_for(project: Project, docs: Sequence[RenderedDocument]) -> dict[str
     todo: list[tuple[RenderedDocument, Redline, int]] = []
     for doc in docs:
         place = doc.standing
-        if place is None or place.latest is None:
+        # the last full approval; failing that, a first stage that approved an earlier text
+        # (the current text then changed before the later stages saw it)
+        records = place.latest.records if place and place.latest else place.earlier if place else ()
+        if not records:
             out[doc.key] = None
             continue
-        latest = place.latest
-        base = Redline(setting=doc.setting_id, policy=doc.policy_id, approved_on=latest.date,
-                       approved_by=" then ".join(r.body for r in latest.records),
-                       minute="; ".join(r.minute for r in latest.records),
-                       old_sha256=latest.text_sha256, new_sha256=doc.text_sha256)
+        partial = len(records) < len(place.stages)
+        base = Redline(setting=doc.setting_id, policy=doc.policy_id, approved_on=max(r.date for r in records),
+                       approved_by=" then ".join(r.body for r in records),
+                       minute="; ".join(r.minute for r in records),
+                       old_sha256=records[-1].text_sha256, new_sha256=doc.text_sha256,
+                       stage=stages_reached(len(records), len(place.stages)) if partial else "")
         out[doc.key] = base
         if not base.unchanged:
-            todo.append((doc, base, latest.last.seq))
+            todo.append((doc, base, records[-1].seq))
     if not todo:
         return out
     trust = open_trust(project.root)

@@ -451,3 +451,28 @@ def test_redline_when_the_approved_text_is_missing(trust, tmp_path):
     assert found.changes[0].notes == (LONG_NOTE,)
     assert re.search(r"\[always(&#32;)?\]\{\.underline\}", found.markdown)  # underlined, for <ins>
     assert "[{+]" in found.print_markdown and "{+" not in found.markdown  # the PDF's cues, not the page's
+
+
+def test_a_first_stage_approval_of_an_earlier_text_is_shown_and_redlined(tmp_path):
+    """The trust board approved a handbook; its text changed before the school's board saw it:
+    the pages name that first-stage approval and compare the text with it, never 'Never approved'."""
+    root = tmp_path / "trust"
+    files = mini_files()
+    files["clauses/policies/calls.yaml"] = CALLS
+    files["clauses/policies/handbook.yaml"] = HANDBOOK
+    files["clauses/remote-working/rw-intro.md"] = INTRO
+    files["settings/trust.yaml"] = TWO_STAGES
+    write_tree(root, files)
+    policykit.build(root, settings=["beta"], formats="md")
+    approve(root, "beta", "handbook", "trust-board", date(2025, 11, 3), "TB/25/09", "Clerk", today=TODAY)
+    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(PHONES_V2, encoding="utf-8")
+    result = site(root, as_of=AS_OF)
+    page = html_text(result.out / "beta" / "handbook" / "index.html")
+    assert "Never approved" not in page and "never been approved" not in page
+    assert ("Last approved An earlier text, 3 November 2025 by the Board of Trustees (minute TB/25/09): "
+            "the first of two stages") in page
+    assert "the first of two stages: the later stages have not seen either text" in page
+    redline = html_text(result.out / "beta" / "handbook" / "redline.html")
+    assert "approved on 3 November 2025 (minute TB/25/09), the first of two stages" in redline
+    assert "always" in redline
+    assert "An earlier text, 3 November 2025" in html_text(result.out / "beta" / "index.html")
