@@ -23,7 +23,7 @@ from policykit.cli import main
 from policykit.diff import Version, compare_versions, library_diff
 from policykit.diff.redline import Cover, redlines
 from tests.conftest import CLAUSE_PHONES, REPO
-from tests.readers import html_text, pdf_text
+from tests.readers import html_text, pdf_text, squash
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TODAY = date(2026, 11, 22)
@@ -360,7 +360,8 @@ def test_diff_against_the_last_approval_writes_reproducible_redlines(mini, tmp_p
     text = pdf_text(folder / "remote.pdf")
     assert text.index("Summary of changes") < text.index("Phoning families") and "{+always +}dial 141 first" in text
     html = html_text(folder / "remote.html")
-    assert "Changed Phoning families rw-phones 1.1.0 → 1.2.0: Always dial 141." in html
+    assert "Changed 1.1 Phoning families rw-phones 1.1.0 → 1.2.0: Always dial 141." in html
+    assert '<a href="#pk-clause-rw-phones">1.1 Phoning families</a>' in squash((folder / "remote.html").read_text())
     again = runner.invoke(main, ["diff", "alpha", "remote", "--root", str(root), "--out", str(tmp_path / "again")])
     assert again.exit_code == 0, again.output
     second = {p.name: p.read_bytes() for p in (tmp_path / "again" / "alpha" / "redline").iterdir()}
@@ -442,3 +443,20 @@ def test_policy_diff_against_a_library_release(example_trust, tmp_path):
         "changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025: names IT support")
     docx = (tmp_path / "st-marys" / "redline" / "acceptable-use.docx").read_bytes()
     assert ("ins", "a generative AI tool produces content that is harmful or unsuitable for children") in changes(docx)
+
+
+def test_the_html_and_pdf_redlines_open_with_the_summary(mini):
+    """Issue 6: the change summary first, straight after the cover, before any contents list."""
+    root = _approved_then_edited(mini)
+    policykit.diff.diff(root, "alpha", "remote")
+    folder = root / "build" / "alpha" / "redline"
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() or "" for page in PdfReader(str(folder / "remote.pdf")).pages]
+    assert "Redline." in pages[0] and "Summary of changes" not in pages[0]  # the cover
+    assert pages[1].split("\n")[1:2] == ["Summary of changes"]  # under the running header
+    assert not any("Contents" in page for page in pages[:2])
+    html = (folder / "remote.html").read_text()
+    body = html[html.index("</header>"):]
+    assert "Summary of changes" in body
+    assert "Contents" not in body[:body.index("Summary of changes")]

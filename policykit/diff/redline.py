@@ -74,6 +74,8 @@ def redlines(items: Sequence[tuple[Comparison, Cover]], formats: Sequence[str] =
             assert out is not None
             if fmt == "docx":  # numbers would be text: rejecting changes could not restore the old ones
                 out = replace(out, number_sections=False)
+            else:  # the summary comes straight after the cover; the PDF's bookmarks list every heading
+                out = replace(out, toc=False)
             markdown = _front_matter(cover) + next(bodies)
             jobs.append(Job(markdown, (out,), doc.epoch))
             plan.append((fmt, replace(doc, markdown=markdown)))

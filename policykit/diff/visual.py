@@ -7,7 +7,7 @@ Moved clauses carry a note at their new place ("Moved here from 2.3") and their 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import AbstractSet, Callable
 
 from .blocks import MARK
 from .compare import MOVED_AWAY, MOVED_HERE, Comparison
@@ -45,7 +45,7 @@ def typst_styles(kind: str, inlines: Inlines) -> Node:
 def visual_tree(comparison: Comparison, banner: Node, old: str, new: str, style: Styles) -> Blocks:
     """The cover note, the summary, then the text with changes styled and moves noted."""
     notes = {c.id: c for c in comparison.clauses if c.kind in ("changed", "moved") and c.text_changed}
-    blocks = [banner, *summary(comparison, old, new, style)]
+    blocks: Blocks = []
     for b in comparison.blocks:
         classes = b["c"][0][1] if b["t"] == "Div" else []
         if MOVED_AWAY in classes:
@@ -58,14 +58,17 @@ def visual_tree(comparison: Comparison, banner: Node, old: str, new: str, style:
         else:
             blocks.append(b)
     out: Blocks = []
-    for b in blocks:  # each changed clause's changelog note under its heading
+    anchors: set[str] = set()
+    for b in blocks:  # each clause's heading an anchor for the summary; a changed one's changelog note under it
+        cid = dict(b["c"][1][2]).get("data-clause") if b["t"] == "Header" else None
+        if cid and cid not in anchors and not b["c"][1][0]:
+            anchors.add(cid)
+            b = {"t": "Header", "c": [b["c"][0], [_anchor(cid), *b["c"][1][1:]], b["c"][2]]}
         out.append(b)
-        if b["t"] == "Header":
-            cid = dict(b["c"][1][2]).get("data-clause")
-            change = notes.get(cid or "")
-            if change and change.notes:
-                versions = f"{change.old_version} \u2192 {change.new_version}"
-                out.append(_note(f"Library change {versions}: {' '.join(change.notes)}"))
+        change = notes.get(cid or "")
+        if change and change.notes:
+            versions = f"{change.old_version} \u2192 {change.new_version}"
+            out.append(_note(f"Library change {versions}: {' '.join(change.notes)}"))
 
     def spans(xs: Inlines) -> Inlines:
         result: Inlines = []
@@ -79,15 +82,20 @@ def visual_tree(comparison: Comparison, banner: Node, old: str, new: str, style:
                 result.append(x)
         return result
 
-    return map_inline_lists(out, spans, deep=True)
+    return [banner, *summary(comparison, old, new, style, anchors), *map_inline_lists(out, spans, deep=True)]
+
+
+def _anchor(cid: str) -> str:
+    return f"pk-clause-{cid}"
 
 
 def _note(text: str) -> Node:
     return Para([wrap("Emph", words(text))])
 
 
-def summary(comparison: Comparison, old: str, new: str, style: Styles) -> Blocks:
-    """The change summary that opens the HTML and PDF redlines."""
+def summary(comparison: Comparison, old: str, new: str, style: Styles, anchors: AbstractSet[str] = frozenset()) -> Blocks:
+    """The change summary that opens the HTML and PDF redlines: each clause by its number
+    (in the new text; a removed one's in the old), linked to its heading in the text."""
     blocks: Blocks = [Header(1, words("Summary of changes"), ["unnumbered"]),
                       Para(words(f"Changes from {old} to {new}.") + [Space()] +
                            words("Inserted text looks") + [Space()] + [style(INS, words("like this"))] +
@@ -97,7 +105,11 @@ def summary(comparison: Comparison, old: str, new: str, style: Styles) -> Blocks
         return blocks + [Para(words("No changes: the two texts are the same."))]
     items = []
     for c in comparison.clauses:
-        line = [wrap("Strong", [Str(c.kind.capitalize())]), Space(), *words(c.title), Space(),
+        place = "" if c.kind == "moved" else c.new_place or c.old_place
+        title = words(f"{place} {c.title}")
+        if c.id in anchors:
+            title = [{"t": "Link", "c": [["", [], []], title, [f"#{_anchor(c.id)}", ""]]}]
+        line = [wrap("Strong", [Str(c.kind.capitalize())]), Space(), *title, Space(),
                 {"t": "Code", "c": [["", [], []], c.id]}]
         line += [Space(), *words(c.versions.replace("->", "\u2192"))]
         if c.detail:
