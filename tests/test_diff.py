@@ -10,6 +10,7 @@ import subprocess
 import zipfile
 from datetime import date
 from pathlib import Path
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -290,7 +291,7 @@ def test_moved_clauses_are_moves_in_the_summary_the_html_and_word():
     (files,) = redlines([(comparison, COVER)], ("html",))
     html = re.sub(r"\s+", " ", files["html"].decode())
     assert "Moved here from 1.2" in html and "moved to 2.3" in html
-    assert "<del>straight away</del>" in html and "<u>at once</u>" in html
+    assert "<del>straight away</del>" in html and "<ins>at once</ins>" in html
 
 
 def test_values_from_settings_stay_literal():
@@ -460,3 +461,77 @@ def test_the_html_and_pdf_redlines_open_with_the_summary(mini):
     body = html[html.index("</header>"):]
     assert "Summary of changes" in body
     assert "Contents" not in body[:body.index("Summary of changes")]
+
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _Copied(HTMLParser):
+    """The text a reader copies from a page: every character as it is, nothing added."""
+
+    def __init__(self, drop: str = "") -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.depth = 0  # inside an element whose class is `drop`, or a <style>
+        self.drop = drop
+        self.stack: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in _VOID:
+            return
+        hidden = tag == "style" or bool(self.drop) and any(c in classes for c in self.drop.split())
+        self.stack.append(hidden)
+        self.depth += hidden
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID or not self.stack:
+            return
+        self.depth -= self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.parts.append(data)
+
+
+def copied(html: str, drop: str = "") -> str:
+    parser = _Copied(drop)
+    parser.feed(html)
+    return re.sub(r"\s+", " ", "".join(parser.parts))
+
+
+def test_the_site_and_the_diff_mark_a_change_alike_and_copied_text_keeps_words_apart(mini):
+    """One renderer for an inline change (the diff's HTML redline and the site's redline page):
+    cues that copy and read aloud, <ins>/<del>, a space between a removal and the addition after
+    it; without the deletions the text is the new one, without the insertions the old one."""
+    from policykit.site import site
+
+    root = mini()
+    clause = root / "clauses" / "remote-working" / "rw-phones.md"
+    clause.write_text(CLAUSE_PHONES.replace("dial 141 first.", "dial 141 first (see ~~below~~ [above]{.underline})."))
+    policykit.build(root, formats="md")
+    approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
+    clause.write_text(clause.read_text().replace("your own phone", "a personal phone")
+                      .replace("if unsure", "if you are not sure"))
+    policykit.diff.diff(root, "alpha", "remote", formats=("html",))
+    diff_html = (root / "build" / "alpha" / "redline" / "remote.html").read_text()
+    built = site(root, as_of=TODAY)
+    site_html = (built.out / "alpha" / "remote" / "redline.html").read_text()
+
+    def change(html: str, kind: str) -> list[str]:
+        return re.findall(rf'<span class="{kind}".*?</{"ins" if kind == "inserted" else "del"}>.*?</span></span>',
+                          re.sub(r"\s+", " ", html))
+
+    for kind in ("inserted", "deleted"):  # the same markup for each change (the first in each: the key)
+        assert len(change(site_html, kind)) == 3 and change(site_html, kind)[1:] == change(diff_html, kind)[1:]
+    for html in (site_html, diff_html):
+        text = copied(html)
+        assert "If you must use [-your own-] {+a personal+} phone, dial 141 first" in text
+        assert "Ask Dev Lead if [-unsure-] {+you are not sure+}." in text
+        assert "(see below above)" in text  # the text's own strike and underline: not changes
+        assert not re.search(r"<(ins|del)>(below|above)</", html)
+        body = html[html.index("If you must"):]
+        assert copied(body, "deleted cue").startswith(
+            "If you must use a personal phone, dial 141 first (see below above). Ask Dev Lead if you are not sure.")
+        assert copied(body, "inserted cue").startswith(
+            "If you must use your own phone, dial 141 first (see below above). Ask Dev Lead if unsure.")

@@ -103,7 +103,7 @@ def test_pack_holds_exactly_the_policies_for_decision_in_order(trust):
     assert "Changed since it was approved on 1 November 2025." in cover
     # the changed policy: its clause change with the changelog's why, the redline, the clean copy
     assert "Separate accounts Changed (1.0.0 to 1.1.0) Names accounts, not just work." in text
-    assert "Keep work and home [-work-]{+accounts+} separate" in text  # the redline: struck, underlined, cued
+    assert "Keep work and home [-work-] {+accounts+} separate" in text  # the redline: struck, underlined, cued
     assert "Keep work and home accounts separate" in text  # the clean copy
     assert text.count("No changes: this is the text the Local Governing Body approved on") == 2
 

@@ -26,7 +26,7 @@ from .compare import MOVED_AWAY, MOVED_HERE, Comparison
 from .inlines import DEL, INS, MOVED
 from .docx_track import MOVE_FLAG, MOVE_RANGE, track
 from .pandoc_ast import Blocks, Div, Inlines, Node, Para, Space, Span, Str, map_inline_lists, to_markdown, words, wrap
-from .visual import html_styles, typst_styles, visual_tree
+from .visual import html_ins, html_styles, typst_styles, visual_tree
 
 FORMATS = ("docx", "html", "pdf")
 
@@ -86,7 +86,11 @@ def redlines(items: Sequence[tuple[Comparison, Cover]], formats: Sequence[str] =
         files = {}
         for fmt, doc in plan:
             data = next(converted)[0]
-            files[fmt] = RENDERERS[fmt].finish(doc, track(data, cover.stamp, cover.author) if fmt == "docx" else data)
+            if fmt == "docx":
+                data = track(data, cover.stamp, cover.author)
+            elif fmt == "html":
+                data = html_ins(data.decode("utf-8")).encode("utf-8")
+            files[fmt] = RENDERERS[fmt].finish(doc, data)
         results.append(files)
     return results
 
