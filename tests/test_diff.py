@@ -208,6 +208,15 @@ def version(content: dict[str, Any], label: str) -> Version:
     return Version(label, label, content, "2025.1", date(2025, 9, 1))
 
 
+def numbers(content: dict[str, Any]) -> list[str]:
+    """The numbered headings of a text: its parts and clauses (the test texts have no others)."""
+    out = []
+    for i, part in enumerate(content["parts"], 1):
+        out.append(f"{i}\t{part['heading']}")
+        out += [f"{i}.{j}\t{clause[2]}" for j, clause in enumerate(part["clauses"], 1)]
+    return out
+
+
 def check_accept_reject(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[bytes]:
     """Redline each pair, and the old and new texts against themselves, in one batch; compare."""
     versions = []
@@ -218,6 +227,8 @@ def check_accept_reject(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> l
     for i in range(0, len(docs), 3):
         redline, new_text, old_text = docs[i:i + 3]
         assert not changes(new_text) and not changes(old_text)
+        for text, content in ((new_text, pairs[i // 3][1]), (old_text, pairs[i // 3][0])):
+            assert numbered(paragraphs(text)) == numbers(content)  # as pandoc numbers the policy
         assert paragraphs(redline, "accept") == paragraphs(new_text), pairs[i // 3]
         assert paragraphs(redline, "reject") == paragraphs(old_text), pairs[i // 3]
     return docs[::3]
@@ -535,3 +546,37 @@ def test_the_site_and_the_diff_mark_a_change_alike_and_copied_text_keeps_words_a
             "If you must use a personal phone, dial 141 first (see below above). Ask Dev Lead if you are not sure.")
         assert copied(body, "inserted cue").startswith(
             "If you must use your own phone, dial 141 first (see below above). Ask Dev Lead if unsure.")
+
+
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\t")
+
+
+def numbered(paras: list[str]) -> list[str]:
+    """The numbered headings among a document's paragraphs ('1.2\tTitle'), as pandoc numbers them."""
+    return [p for p in paras if _NUMBERED.match(p)]
+
+
+def test_the_word_redline_numbers_its_headings_as_the_policy_does(mini):
+    """The summary's "moved from 1.2 to 2.3" can be followed in Word: the new text's numbers."""
+    root = _approved_then_edited(mini)
+    policykit.build(root, formats="docx")
+    policykit.diff.diff(root, "alpha", "remote", formats=("docx",))
+    policy = numbered(paragraphs((root / "build" / "alpha" / "remote.docx").read_bytes()))
+    redline = (root / "build" / "alpha" / "redline" / "remote.docx").read_bytes()
+    assert policy and numbered(paragraphs(redline, "accept")) == policy == numbered(paragraphs(redline))
+    xml = zipfile.ZipFile(io.BytesIO(redline)).read("word/document.xml").decode()
+    assert '<w:rStyle w:val="SectionNumber"/>' in xml and "\ue001" not in xml
+
+
+def test_renumbered_headings_show_old_and_new_numbers_and_deleted_ones_keep_theirs():
+    new = copy.deepcopy(BASE)
+    new["parts"][0]["clauses"].insert(0, list(NEW_CLAUSE))  # 1.1 is new: 1.1 -> 1.2, 1.2 -> 1.3
+    del new["parts"][1]["clauses"][1]  # 2.2 goes
+    (redline,) = check_accept_reject([(BASE, new)])
+    found = changes(redline)
+    assert ("ins", "Generative AI tools") in found and ("del", "Reviewing this policy") in found
+    assert [c for c in found if re.fullmatch(r"[\d.]+", c[1])] == [
+        ("ins", "1.1"), ("del", "1.1"), ("ins", "1.2"), ("del", "1.2"), ("ins", "1.3"), ("del", "2.2")]
+    shown = numbered(paragraphs(redline))
+    assert "1.11.2\tPhoning families" in shown and "2.2\tReviewing this policy" in shown
+    assert "1\tWorking online" in shown and "2.1\tThe incident log" in shown

@@ -164,7 +164,7 @@ class _Comparer:
             self.out += [mark_block(INS, Header(1, head(np_))), *mark_blocks(INS, self.parsed[np_["intro"]])]
         elif np_ is None:
             self.others.append(OtherChange("removed", f"part \u201c{op['heading']}\u201d"))
-            self.out += [mark_block(DEL, Header(1, head(op), ["unnumbered"])),
+            self.out += [mark_block(DEL, Header(1, head(op)), unnumbered=True),
                          *mark_blocks(DEL, self.parsed[op["intro"]])]
         else:
             if op["heading"] != np_["heading"]:
@@ -190,7 +190,7 @@ class _Comparer:
                     self.moved_away(oc)
                 else:
                     self.changes.append(ClauseChange("removed", oc[0], oc[2], oc[1], None, (), self.old_places[oc[0]]))
-                    self.out += mark_blocks(DEL, _clause_blocks(oc, self.parsed, unnumbered=True))
+                    self.out += mark_blocks(DEL, _clause_blocks(oc, self.parsed), unnumbered=True)
             for nc in news[j1:j2]:
                 if nc[0] in old_ids:
                     self.moved_here(nc)
@@ -240,8 +240,8 @@ def _header(blocks: Blocks) -> Inlines:
     return [Str(plain_text(blocks))] if blocks else []
 
 
-def _clause_blocks(clause: Sequence[Any], parsed: Mapping[str, Blocks], unnumbered: bool = False) -> Blocks:
-    title = _clause_header(clause[0], _header(parsed["## " + clause[2]]), unnumbered)
+def _clause_blocks(clause: Sequence[Any], parsed: Mapping[str, Blocks]) -> Blocks:
+    title = _clause_header(clause[0], _header(parsed["## " + clause[2]]))
     return [title, *parsed[clause[3]]]
 
 
@@ -250,9 +250,9 @@ def _clause_diff(old: Sequence[Any], new: Sequence[Any], parsed: Mapping[str, Bl
     return [_clause_header(new[0], title), *diff_blocks(parsed[old[3]], parsed[new[3]])]
 
 
-def _clause_header(cid: str, inlines: Inlines, unnumbered: bool = False) -> Node:
+def _clause_header(cid: str, inlines: Inlines) -> Node:
     """A clause's heading, carrying its id (for the notes the HTML and PDF add under it)."""
-    return {"t": "Header", "c": [2, ["", ["unnumbered"] if unnumbered else [], [["data-clause", cid]]], inlines]}
+    return {"t": "Header", "c": [2, ["", [], [["data-clause", cid]]], inlines]}
 
 
 # the redline tree's vocabulary, for readers of `Comparison.blocks` (redline.py, site_redline.py)
