@@ -163,5 +163,6 @@ def _changes(comparison: Comparison) -> tuple[ClauseChange, ...]:
             notes = (SAME_VERSION,)
         out.append(ClauseChange(c.kind, c.id, c.title, c.old_version or "", c.new_version or "", notes))
     for o in comparison.others:
-        out.append(ClauseChange(o.kind, "", o.what[:1].upper() + o.what[1:], "", "", ()))
+        what = o.what.replace(" -> ", " \u2192 ")  # "Key person DSL: Dev Lead → Sam Smith"
+        out.append(ClauseChange(o.kind, "", what[:1].upper() + what[1:], "", "", ()))
     return tuple(out)

@@ -580,3 +580,25 @@ def test_renumbered_headings_show_old_and_new_numbers_and_deleted_ones_keep_thei
     shown = numbered(paragraphs(redline))
     assert "1.11.2\tPhoning families" in shown and "2.2\tReviewing this policy" in shown
     assert "1\tWorking online" in shown and "2.1\tThe incident log" in shown
+
+
+def test_key_people_changes_say_which_rows_changed():
+    new = copy.deepcopy(BASE)
+    dsl, head = new["key_people"]
+    dsl["name"] = "Sam Smith"
+    head["contact"] = "head@example.org"
+    new["key_people"].append({"role": "Online Safety Lead", "name": "Zoë Ng", "contact": ""})
+    (comparison,) = compare_versions(None, [(version(BASE, "old"), version(new, "new"))])
+    assert comparison.lines() == [
+        "changed  key person Designated Safeguarding Lead: Dev Lead -> Sam Smith",
+        "changed  key person Headteacher: contact changed",
+        "added    key person Online Safety Lead: Zoë Ng"]
+    gone = copy.deepcopy(BASE)
+    gone["key_people"] = [dict(BASE["key_people"][1], role="Principal", contact="01234 000000")]
+    (comparison,) = compare_versions(None, [(version(BASE, "old"), version(gone, "new"))])
+    assert comparison.lines() == [
+        "removed  key person Designated Safeguarding Lead: Dev Lead",
+        "changed  key person Headteacher -> Principal: Ann O'Head; contact changed"]
+    (files,) = redlines([(comparison, COVER)], ("html",))
+    assert "Changed key person Headteacher → Principal: Ann O'Head; contact changed" in squash(
+        re.sub(r"<[^>]+>", " ", files["html"].decode()).replace("&#39;", "'"))

@@ -147,7 +147,7 @@ class _Comparer:
         if parsed[_about(old)] != parsed[_about(new)]:
             self.others.append(OtherChange("changed", "policy title, school or version"))
         if parsed[_people(old)] != parsed[_people(new)]:
-            self.others.append(OtherChange("changed", "key people"))
+            self.others += _people_changes(old.get("key_people", ()), new.get("key_people", ()))
         self.out += [Header(1, words("About this policy"), ["unnumbered"]),
                      *diff_blocks(parsed[_about(old)], parsed[_about(new)]),
                      Header(2, words("Key people"), ["unnumbered"]),
@@ -221,6 +221,29 @@ class _Comparer:
                                          place, self.new_places[nc[0]], changed))
         self.out.append(Div(_clause_diff(oc, nc, self.parsed), [MOVED_HERE], [
             ("from", place), ("part", from_part), ("clause", nc[0]), ("same", str(int(not changed)))]))
+
+
+def _people_changes(old: Sequence[Mapping[str, str]], new: Sequence[Mapping[str, str]]) -> list[OtherChange]:
+    """The rows of the key people that differ: `key person DSL: Dev Lead -> Sam Smith; contact changed`.
+
+    Rows pair by role, or by name when the role was renamed; others were added or removed."""
+    def fields(p: Mapping[str, str]) -> tuple[str, str, str]:
+        return str(p.get("role", "")), str(p.get("name", "")), str(p.get("contact", ""))
+
+    out = []
+    pairs = align([fields(p) for p in old], [fields(p) for p in new], key=lambda p: p,
+                  similar=lambda a, b: a[0] == b[0] or a[1] == b[1])
+    for a, b in pairs:
+        if a is None or b is None:
+            role, name, _ = b or a  # type: ignore[misc]
+            out.append(OtherChange("added" if a is None else "removed", f"key person {role}: {name}"))
+        elif a != b:
+            role = a[0] if a[0] == b[0] else f"{a[0]} -> {b[0]}"
+            what = [f"{a[1]} -> {b[1]}"] if a[1] != b[1] else [b[1]] if a[0] != b[0] else []
+            if a[2] != b[2]:
+                what.append("contact changed")
+            out.append(OtherChange("changed", f"key person {role}: {'; '.join(what)}"))
+    return out or [OtherChange("changed", "key people")]
 
 
 def _places(content: Mapping[str, Any]) -> dict[str, str]:

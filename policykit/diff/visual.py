@@ -156,5 +156,6 @@ def summary(comparison: Comparison, old: str, new: str, style: Styles, anchors: 
             line += [Str(":"), Space(), *words(" ".join(c.notes))]
         items.append([Plain(line)])
     for o in comparison.others:
-        items.append([Plain([wrap("Strong", [Str(o.kind.capitalize())]), Space(), *words(o.what)])])
+        items.append([Plain([wrap("Strong", [Str(o.kind.capitalize())]), Space(),
+                             *words(o.what.replace(" -> ", " \u2192 "))])])
     return blocks + [BulletList(items)]
