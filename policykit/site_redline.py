@@ -142,7 +142,8 @@ def styled(comparison: Comparison, style: Callable[[str, Inlines], Node]) -> Blo
         out.append(block)
         change = why.get(dict(block["c"][1][2]).get("data-clause", "")) if block["t"] == "Header" else None
         if change is not None:
-            out.append(_note(f"Why ({change.old_version} to {change.new_version}): {' '.join(change.notes)}"))
+            back = " back" if change.reverted else ""
+            out.append(_note(f"Why ({change.old_version}{back} to {change.new_version}): {change.why}"))
 
     return mark_changes(out, style)
 
@@ -156,6 +157,8 @@ def _changes(comparison: Comparison) -> tuple[ClauseChange, ...]:
     out = []
     for c in comparison.clauses:
         notes = tuple(c.notes)
+        if c.reverted and notes:  # back to an older version (the library went back, or a clause was pinned)
+            notes = ("Back to an older version, undoing:",) + notes
         if c.kind == MOVED:
             notes = (f"Moved from {c.old_place} to {c.new_place}"
                      + ("; its text changed" if c.text_changed else "") + ".",) + notes

@@ -602,3 +602,25 @@ def test_key_people_changes_say_which_rows_changed():
     (files,) = redlines([(comparison, COVER)], ("html",))
     assert "Changed key person Headteacher → Principal: Ann O'Head; contact changed" in squash(
         re.sub(r"<[^>]+>", " ", files["html"].decode()).replace("&#39;", "'"))
+
+
+def test_a_diff_back_to_an_older_release_says_what_it_undoes(example_trust, tmp_path):
+    result = policykit.diff.diff(example_trust, "st-marys", "acceptable-use", "release:2025.1", "release:2024.1",
+                                 out=tmp_path, formats=("html",))
+    lines = result.comparison.lines()
+    assert lines[1].startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025")
+    assert not any(line.startswith("changed ") for line in lines)
+    assert "removed  aup-generative-ai 1.0.0" in lines
+    html = html_text(tmp_path / "st-marys" / "redline" / "acceptable-use.html")
+    assert "Reverted 3.1 Filtering and monitoring aup-filtering-and-monitoring 2.0.0 → 1.0.0: undoes: Updated" in html
+    assert "Library change 2.0.0 → 1.0.0 (reverted): undoes: Updated for KCSIE 2025" in html
+    from policykit.site_redline import _changes  # the site's and the pack's summary of the same
+
+    site = {c.clause: c for c in _changes(result.comparison)}["aup-filtering-and-monitoring"]
+    assert site.notes[0] == "Back to an older version, undoing:" and site.notes[1].startswith("Updated for KCSIE")
+    report = library_diff(example_trust, "2025.1", "2024.1")
+    line = next(c.line() for c in report.changes if c.id == "aup-filtering-and-monitoring")
+    assert line.startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025")
+    forward = library_diff(example_trust, "2024.1", "2025.1")
+    line = next(c.line() for c in forward.changes if c.id == "aup-filtering-and-monitoring")
+    assert line.startswith("changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Callable, Mapping, Sequence
 
+from ..releases import semver
 from ..templating import escape
 from .blocks import MARK, align, diff_blocks, mark_block, mark_blocks, resolve_changes
 from .inlines import DEL, INS, MOVED, diff_inlines
@@ -45,6 +46,22 @@ class ClauseChange:
         return self.new_version or self.old_version or ""
 
     @property
+    def reverted(self) -> bool:
+        """The newer text has an older version of the clause (a diff back to an earlier release)."""
+        return bool(self.old_version and self.new_version and semver(self.new_version) < semver(self.old_version))
+
+    @property
+    def label(self) -> str:
+        """What to call the change: its kind, or `reverted` for a change back to an older version."""
+        return "reverted" if self.kind == "changed" and self.reverted else self.kind
+
+    @property
+    def why(self) -> str:
+        """The changelog notes; going back to an older version, the notes it undoes."""
+        notes = " ".join(self.notes)
+        return f"undoes: {notes}" if notes and self.reverted else notes
+
+    @property
     def detail(self) -> str:
         """Where a clause moved, or why a change has no new version or no new wording."""
         if self.kind == "moved":
@@ -56,9 +73,10 @@ class ClauseChange:
         return ""
 
     def line(self) -> str:
-        """`changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025: ...`"""
-        text = f"{self.kind:<8} {self.id} {self.versions}".rstrip() + (f" ({self.detail})" if self.detail else "")
-        return text + (": " + " ".join(self.notes) if self.notes else "")
+        """`changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025: ...`
+        (`reverted ... 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025: ...` going back)"""
+        text = f"{self.label:<8} {self.id} {self.versions}".rstrip() + (f" ({self.detail})" if self.detail else "")
+        return text + (f": {self.why}" if self.why else "")
 
 
 @dataclass(frozen=True)

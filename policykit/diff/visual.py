@@ -118,8 +118,8 @@ def visual_tree(comparison: Comparison, banner: Node, old: str, new: str, style:
         out.append(b)
         change = notes.get(cid or "")
         if change and change.notes:
-            versions = f"{change.old_version} \u2192 {change.new_version}"
-            out.append(_note(f"Library change {versions}: {' '.join(change.notes)}"))
+            versions = f"{change.old_version} \u2192 {change.new_version}" + (" (reverted)" if change.reverted else "")
+            out.append(_note(f"Library change {versions}: {change.why}"))
     return [banner, *summary(comparison, old, new, style, anchors), *mark_changes(out, style)]
 
 
@@ -147,13 +147,13 @@ def summary(comparison: Comparison, old: str, new: str, style: Styles, anchors: 
         title = words(f"{place} {c.title}")
         if c.id in anchors:
             title = [{"t": "Link", "c": [["", [], []], title, [f"#{_anchor(c.id)}", ""]]}]
-        line = [wrap("Strong", [Str(c.kind.capitalize())]), Space(), *title, Space(),
+        line = [wrap("Strong", [Str(c.label.capitalize())]), Space(), *title, Space(),
                 {"t": "Code", "c": [["", [], []], c.id]}]
         line += [Space(), *words(c.versions.replace("->", "\u2192"))]
         if c.detail:
             line += [Space(), *words(f"({c.detail})")]
-        if c.notes:
-            line += [Str(":"), Space(), *words(" ".join(c.notes))]
+        if c.why:
+            line += [Str(":"), Space(), *words(c.why)]
         items.append([Plain(line)])
     for o in comparison.others:
         items.append([Plain([wrap("Strong", [Str(o.kind.capitalize())]), Space(),
