@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import copy
 import io
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import zipfile
 from datetime import date
@@ -109,20 +112,22 @@ BASE: dict[str, Any] = {
         {"heading": "Records and review", "intro": "This part covers records.", "clauses": [
             ["c-log", "1.1.0", "The incident log",
              "The log records:\n\n| Item | Detail |\n|:--|:--|\n| Date | When it happened |\n"
-             "| Who | The people involved |\n| Outcome | |\n"],
+             "| Who | The people involved |\n| Cost | £5 \u2014 Zoë's budget |\n| Outcome | |\n"],
             ["c-review", "1.0.0", "Reviewing this policy",
-             "We review this policy every year, and after any serious incident.\n\n1. Collect the evidence.\n"
+             "We review this policy every year, and after any serious incident.\n\nCosts over £5 \u2014 don't "
+             "guess: ask Zoë by 9\u00a0am (<b>not</b> the office).\n\n1. Collect the evidence.\n"
              "2. Report to the board.\n\nSend comments to:\n\n| The Clerk\n| Meadowbank Learning Trust"],
         ]},
     ],
 }
 NEW_CLAUSE = ["c-new", "1.0.0", "Generative AI tools", "Use only the AI tools we approve.\n\n- check what they produce"]
 WORDS = st.sampled_from(["safe", "children", "staff", "DSL", "online", "report", "never", "O'Brien", "e-safety",
-                         "2025", "naïve", "at", "a", "the", "Wi-Fi"])
-EDIT = st.tuples(st.sampled_from(["word", "insert", "delete", "edge", "punct", "item+", "item-", "row+", "row-",
-                                  "para+", "para-", "clause+", "clause-", "move", "title", "heading", "person"]),
-                 st.integers(0, 50), st.integers(0, 50), WORDS)
-_WORD = re.compile(r"(?<![\\*])\b[A-Za-z]{2,}\b(?![*\\])")
+                         "2025", "naïve", "at", "a", "the", "Wi-Fi", "£5", "\u2014", "don't", "Zoë", "9\u00a0am",
+                         "<b>", "it\u2019s", "(DSL)", "e.g.", "&"])
+KINDS = ["word", "insert", "delete", "edge", "prefix", "punct", "punct+", "join", "nbsp", "bold", "item+", "item-",
+         "row+", "row-", "cell", "para+", "para-", "clause+", "clause-", "move", "title", "heading", "person"]
+EDIT = st.tuples(st.sampled_from(KINDS), st.integers(0, 50), st.integers(0, 50), WORDS)
+_WORD = re.compile(r"(?<![\\*])\b[^\W\d_]{2,}\b(?![*\\])")  # a word (any letters) not beside markup
 
 
 def _clauses(content: dict[str, Any]) -> list[list[str]]:
@@ -132,14 +137,28 @@ def _clauses(content: dict[str, Any]) -> list[list[str]]:
 def _edit_text(text: str, kind: str, a: int, word: str) -> str:
     words = list(_WORD.finditer(text))
     lines = text.split("\n")
-    if kind in ("word", "insert", "delete", "edge") and words:
+    if kind in ("word", "insert", "delete", "edge", "prefix", "punct+", "bold") and words:
         m = words[a % len(words)]
         s, e = m.span()
         replacement = {"word": word, "insert": f"{m.group()} {word}", "edge": m.group() + "s",
-                       "delete": ""}[kind]
+                       "prefix": "un" + m.group(), "punct+": m.group() + [",", ";", "\u2014", "'s", "!"][a % 5],
+                       "bold": f"**{m.group()}**", "delete": ""}[kind]
         if kind == "delete" and text[e:e + 1] == " ":
             e += 1
         return text[:s] + replacement + text[e:]
+    if kind in ("join", "nbsp"):  # the space after a word goes, or becomes a non-breaking one
+        spots = [m.end() for m in words if text[m.end():m.end() + 1] == " "]
+        if spots:
+            at = spots[a % len(spots)]
+            return text[:at] + ("" if kind == "join" else "\u00a0") + text[at + 1:]
+    if kind == "cell":  # one cell of a body row: new words, or emptied
+        cells = [(i, c) for i, line in enumerate(lines) if line.startswith("| ") and i > 1 and line.count("|") > 2
+                 and not line.startswith("|:") and lines[i - 1].startswith("|") for c in range(2)]
+        if cells:
+            i, c = cells[a % len(cells)]
+            row = lines[i].split("|")
+            row[c + 1] = f" {word} " if a % 3 else " "
+            return "\n".join(lines[:i] + ["|".join(row)] + lines[i + 1:])
     if kind == "punct":
         spots = [m.start() for m in re.finditer(r"[,.:](?=\s|$)", text)]
         if spots:
@@ -218,38 +237,53 @@ def numbers(content: dict[str, Any]) -> list[str]:
 
 
 def check_accept_reject(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[bytes]:
-    """Redline each pair, and the old and new texts against themselves, in one batch; compare."""
-    versions = []
-    for old, new in pairs:
-        a, b = version(old, "old"), version(new, "new")
-        versions += [(a, b), (b, b), (a, a)]
+    """Redline each pair, and each text against itself, in one batch; accepting every change in
+    a pair's redline must give its new text's paragraphs, rejecting every one its old text's."""
+    texts: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        for content in pair:
+            texts.setdefault(json.dumps(content, sort_keys=True), content)
+    keys = list(texts)
+    versions = [(version(old, "old"), version(new, "new")) for old, new in pairs]
+    versions += [(version(texts[k], "same"), version(texts[k], "same")) for k in keys]
     docs = [files["docx"] for files in redlines([(c, COVER) for c in compare_versions(None, versions)], ("docx",))]
-    for i in range(0, len(docs), 3):
-        redline, new_text, old_text = docs[i:i + 3]
-        assert not changes(new_text) and not changes(old_text)
-        for text, content in ((new_text, pairs[i // 3][1]), (old_text, pairs[i // 3][0])):
-            assert numbered(paragraphs(text)) == numbers(content)  # as pandoc numbers the policy
-        assert paragraphs(redline, "accept") == paragraphs(new_text), pairs[i // 3]
-        assert paragraphs(redline, "reject") == paragraphs(old_text), pairs[i // 3]
-    return docs[::3]
+    plain = {}
+    for key, doc in zip(keys, docs[len(pairs):]):
+        assert not changes(doc)
+        assert numbered(paragraphs(doc)) == numbers(texts[key])  # as pandoc numbers the policy
+        plain[key] = paragraphs(doc)
+    for (old, new), redline in zip(pairs, docs):
+        assert paragraphs(redline, "accept") == plain[json.dumps(new, sort_keys=True)], (old, new)
+        assert paragraphs(redline, "reject") == plain[json.dumps(old, sort_keys=True)], (old, new)
+    return docs[:len(pairs)]
 
 
 # --- the property ------------------------------------------------------------------------------------
 
-# Each example redlines a batch of edits in three pandoc runs; shrinking would rerun them for
-# minutes, so a failure is reported as generated (the batch is small enough to read).
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+# Each example is a chain of texts, each one to four edits from the one before, redlined
+# pair by pair both ways (forwards and back) in three pandoc runs: 12 pairs an example,
+# 96 in all, in about six seconds. Shrinking would rerun the batches for minutes, so a failure
+# is reported as generated (the failing pair is in the message).
+CHAIN = 6
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
-@given(st.lists(st.lists(EDIT, min_size=1, max_size=4), min_size=4, max_size=4))
-def test_accepting_every_change_gives_the_new_text_and_rejecting_gives_the_old(batches):
-    check_accept_reject([(BASE, apply_edits(BASE, edits)) for edits in batches])
+@given(st.lists(st.lists(EDIT, min_size=1, max_size=4), min_size=CHAIN, max_size=CHAIN))
+def test_accepting_every_change_gives_the_new_text_and_rejecting_gives_the_old(steps):
+    texts = [BASE]
+    for edits in steps:
+        texts.append(apply_edits(texts[-1], edits))
+    forwards = list(zip(texts, texts[1:]))
+    check_accept_reject(forwards + [(new, old) for old, new in forwards])
 
 
 def test_every_kind_of_edit_at_once():
     """One pass over each kind of edit (the property test samples them)."""
-    kinds = ["word", "insert", "delete", "edge", "punct", "para+", "para-", "clause+", "clause-", "move", "title",
-             "heading", "person"]
-    edits = [(k, n, n + 1, "safe") for n, k in enumerate(kinds)]
+    kinds = ["word", "insert", "delete", "edge", "prefix", "punct", "punct+", "join", "nbsp", "bold", "cell", "para+",
+             "para-", "clause+", "clause-", "move", "title", "heading", "person"]
+    odd = ["safe", "Zoë", "9\u00a0am", "£5", "<b>", "don't", "\u2014"]
+    edits = [(k, n, n + 1, odd[n % len(odd)]) for n, k in enumerate(kinds)]
     edits += [(k, n, n, "safe") for k in ("item+", "item-") for n in (1, 3)]
     edits += [(k, 2, m, "safe") for k in ("row+", "row-") for m in (0, 2)]
     pairs = [(BASE, apply_edits(BASE, [edit])) for edit in edits]
@@ -340,6 +374,107 @@ def test_libreoffice_reads_the_changes_as_tracked_changes(tmp_path):
     assert set(re.findall(r"<dc:creator>([^<]*)</dc:creator>", content)) == {
         "Library release 2025.1", "Library release 2025.1 (moved)"}  # the moved clause changed too
     assert set(re.findall(r"<dc:date>([^<]*)</dc:date>", content)) == {"2025-09-01"}
+
+
+# LibreOffice accepts (or rejects) every change itself and saves the text: a reader that is not ours.
+_ACCEPT_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub Resolve(jobs As String)
+  Dim hidden(0) As New com.sun.star.beans.PropertyValue
+  hidden(0).Name = "Hidden"
+  hidden(0).Value = True
+  Dim none() As New com.sun.star.beans.PropertyValue
+  Dim text(1) As New com.sun.star.beans.PropertyValue
+  text(0).Name = "FilterName"
+  text(0).Value = "Text (encoded)"
+  text(1).Name = "FilterOptions"
+  text(1).Value = "UTF8,LF"
+  For Each job In Split(jobs, "|")
+    parts = Split(job, "*")
+    doc = StarDesktop.loadComponentFromURL(ConvertToURL(parts(0)), "_blank", 0, hidden())
+    helper = createUnoService("com.sun.star.frame.DispatchHelper")
+    If parts(2) = "accept" Then
+      helper.executeDispatch(doc.CurrentController.Frame, ".uno:AcceptAllTrackedChanges", "", 0, none())
+    ElseIf parts(2) = "reject" Then
+      helper.executeDispatch(doc.CurrentController.Frame, ".uno:RejectAllTrackedChanges", "", 0, none())
+    End If
+    doc.storeToURL(ConvertToURL(parts(1)), text())
+    doc.close(True)
+  Next
+End Sub
+</script:module>
+"""
+
+
+def _soffice(profile: Path, *args: str) -> None:
+    """Run LibreOffice headless with its own profile; stop it (and only it) if it hangs."""
+    proc = subprocess.Popen(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    assert proc.returncode == 0, err.decode(errors="replace")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed; .ci/run installs libreoffice-writer-nogui")
+def libreoffice_resolves(tmp_path: Path, pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, str]]:
+    """For each pair, the text LibreOffice saves from its redline after Accept All and after
+    Reject All, and from the new and the old text's own documents (one LibreOffice run)."""
+    versions = [(version(old, "old"), version(new, "new")) for old, new in pairs]
+    versions += [(b, b) for _, b in versions] + [(a, a) for a, _ in versions]
+    docs = [files["docx"] for files in redlines([(c, COVER) for c in compare_versions(None, versions)], ("docx",))]
+    n = len(pairs)
+    jobs = []
+    for i in range(n):
+        for name, data, mode in (("redline", docs[i], "accept"), ("redline", docs[i], "reject"),
+                                 ("new", docs[n + i], "as-is"), ("old", docs[2 * n + i], "as-is")):
+            (tmp_path / f"{i}-{name}.docx").write_bytes(data)
+            jobs.append((f"{i}-{name}", mode))
+    profile = tmp_path / "profile"
+    _soffice(profile, "--terminate_after_init")  # a new profile, then our macro in its Standard library
+    (profile / "user" / "basic" / "Standard" / "Module1.xba").write_text(_ACCEPT_MACRO, encoding="utf-8")
+    spec = "|".join(f"{tmp_path / name}.docx*{tmp_path / name}-{mode}.txt*{mode}" for name, mode in jobs)
+    _soffice(profile, "--invisible", f'macro:///Standard.Module1.Resolve("{spec}")')
+    def read(name: str) -> str:
+        return (tmp_path / f"{name}.txt").read_text(encoding="utf-8-sig")
+
+    return [{"accept": read(f"{i}-redline-accept"), "reject": read(f"{i}-redline-reject"),
+             "new": read(f"{i}-new-as-is"), "old": read(f"{i}-old-as-is")} for i in range(n)]
+
+
+_LIBREOFFICE = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed; "
+                                  ".ci/run installs libreoffice-writer-nogui")
+
+
+@_LIBREOFFICE
+def test_libreoffice_accept_all_gives_the_new_text_and_reject_all_the_old(tmp_path):
+    new = apply_edits(BASE, [("word", 0, 3, "Zoë"), ("item-", 1, 1, "a"), ("row+", 2, 0, "£5"), ("join", 3, 4, "a"),
+                             ("move", 0, 9, "a"), ("clause+", 1, 0, "a"), ("cell", 5, 1, "don't"),
+                             ("person", 1, 0, "\u2014"), ("heading", 0, 0, "<b>"), ("punct+", 2, 2, "a"),
+                             ("bold", 7, 7, "a"), ("nbsp", 1, 1, "a")])
+    new["parts"][0]["clauses"] = [c for c in new["parts"][0]["clauses"] if c[0] != "c-tell"]  # a clause goes
+    (text,) = libreoffice_resolves(tmp_path, [(BASE, new)])
+    assert "2.2\tPhoning families" in text["new"] and "Zoë" in text["new"] and "<b>" in text["new"]
+    assert text["accept"] == text["new"]
+    assert text["reject"] == text["old"]
+
+
+@_LIBREOFFICE
+@pytest.mark.xfail(strict=True, reason="LibreOffice keeps an empty paragraph where it cannot join a deleted "
+                   "paragraph mark to a paragraph after it: just before a table, or at the end of the document")
+def test_libreoffice_and_a_paragraph_mark_with_no_paragraph_after_it(tmp_path):
+    pairs = []
+    for clause in ("c-log", "c-review"):  # "The log records:" and its table; the last clause of all
+        gone = copy.deepcopy(BASE)
+        gone["parts"][1]["clauses"] = [c for c in gone["parts"][1]["clauses"] if c[0] != clause]
+        pairs += [(BASE, gone), (gone, BASE)]
+    texts = libreoffice_resolves(tmp_path, pairs)
+    assert any(t["accept"] == t["new"] for t in texts[::2]) or any(t["reject"] == t["old"] for t in texts[1::2])
 
 
 # --- the command -------------------------------------------------------------------------------------
