@@ -131,7 +131,8 @@ def _note(text: str) -> Node:
     return Para([wrap("Emph", words(text))])
 
 
-def summary(comparison: Comparison, old: str, new: str, style: Styles, anchors: AbstractSet[str] = frozenset()) -> Blocks:
+def summary(comparison: Comparison, old: str, new: str, style: Styles,
+            anchors: AbstractSet[str] = frozenset()) -> Blocks:
     """The change summary that opens the HTML and PDF redlines: each clause by its number
     (in the new text; a removed one's in the old), linked to its heading in the text."""
     blocks: Blocks = [Header(1, words("Summary of changes"), ["unnumbered"]),
