@@ -6,10 +6,10 @@ text archived by `policykit approve`), and hands back:
 
 - the clause-level summary (added, removed, changed, moved; with the changelog notes);
 - the redline body as pandoc Markdown (the whole text, changes marked), in two styles:
-  `markdown` for HTML (additions underlined, removals struck through; the site's
-  stylesheet colours them and names them for screen readers) and `print_markdown` for the
-  PDF, which also carries `{+ +}` / `[- -]` cues so the marks survive greyscale printing,
-  copying and reading aloud.
+  `markdown` for HTML and `print_markdown` for the PDF. Both mark a change as the diff's own
+  HTML and PDF redlines do (policykit.diff.visual): additions underlined and between `{+ +}`,
+  removals struck through and between `[- -]`, so the marks survive greyscale printing,
+  copying and reading aloud; in HTML the underline becomes <ins> and the strike <del>.
 
 Everything runs batched: one pandoc run to parse every text, one to write every redline.
 """
@@ -22,8 +22,9 @@ from typing import Any, Callable, Sequence
 
 from .approvals import stages_reached
 from .diff import Comparison, compare_versions, open_trust
-from .diff.compare import DEL, INS, MARK, MOVED_AWAY, MOVED_HERE
-from .diff.pandoc_ast import Blocks, Inlines, Node, Para, Span, Str, map_inline_lists, to_markdown, words, wrap
+from .diff.compare import MOVED_AWAY, MOVED_HERE
+from .diff.pandoc_ast import Blocks, Inlines, Node, Para, to_markdown, words, wrap
+from .diff.visual import html_styles, mark_changes, typst_styles
 from .diff.versions import version
 from .errors import PolicykitError
 from .model import Project
@@ -32,7 +33,6 @@ from .render import RenderedDocument
 ADDED, REMOVED, CHANGED, MOVED = "added", "removed", "changed", "moved"
 SAME_VERSION = ("Same clause version: the wording changed through this school's settings "
                 "(names, contacts, options or its own local wording).")
-CUE = "#555555"
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def redlines_for(project: Project, docs: Sequence[RenderedDocument]) -> dict[str
         kept.append((doc, base, pair))
     trees: list[Blocks] = []
     for (doc, _, _), comparison in zip(kept, compare_versions(trust, pairs)):
-        trees += [styled(comparison, _screen), styled(comparison, _print)]
+        trees += [styled(comparison, html_styles), styled(comparison, typst_styles)]
         out[doc.key] = _with(out[doc.key], changes=_changes(comparison))
     texts = iter(to_markdown(trees))
     for doc, _, _ in kept:
@@ -150,35 +150,14 @@ def styled(comparison: Comparison, style: Callable[[str, Inlines], Node]) -> Blo
         out.append(block)
         change = why.get(dict(block["c"][1][2]).get("data-clause", "")) if block["t"] == "Header" else None
         if change is not None:
-            out.append(_note(f"Why ({change.old_version} to {change.new_version}): {' '.join(change.notes)}"))
+            back = " back" if change.reverted else ""
+            out.append(_note(f"Why ({change.old_version}{back} to {change.new_version}): {change.why}"))
 
-    def spans(inlines: Inlines) -> Inlines:
-        result: Inlines = []
-        for x in inlines:
-            classes = x["c"][0][1] if x["t"] == "Span" else []
-            if MARK in classes:
-                continue
-            result.append(style(INS if INS in classes else DEL, x["c"][1]) if INS in classes or DEL in classes else x)
-        return result
-
-    return map_inline_lists(out, spans, deep=True)
+    return mark_changes(out, style)
 
 
 def _note(text: str) -> Node:
     return Para([wrap("Emph", words(text))])
-
-
-def _screen(kind: str, inlines: Inlines) -> Node:
-    """On screen: <ins>/<del> (the stylesheet colours them and names them for screen readers)."""
-    return wrap("Underline" if kind == INS else "Strikeout", inlines)
-
-
-def _print(kind: str, inlines: Inlines) -> Node:
-    """In the PDF: underline or strike, between small grey cues that say which it is."""
-    cue = [("typst:text:fill", f'rgb("{CUE}")'), ("typst:text:size", "0.8em")]
-    left, right = ("{+", "+}") if kind == INS else ("[-", "-]")
-    return Span([Span([Str(left)], attrs=cue), wrap("Underline" if kind == INS else "Strikeout", inlines),
-                 Span([Str(right)], attrs=cue)])
 
 
 def _changes(comparison: Comparison) -> tuple[ClauseChange, ...]:
@@ -186,6 +165,8 @@ def _changes(comparison: Comparison) -> tuple[ClauseChange, ...]:
     out = []
     for c in comparison.clauses:
         notes = tuple(c.notes)
+        if c.reverted and notes:  # back to an older version (the library went back, or a clause was pinned)
+            notes = ("Back to an older version, undoing:",) + notes
         if c.kind == MOVED:
             notes = (f"Moved from {c.old_place} to {c.new_place}"
                      + ("; its text changed" if c.text_changed else "") + ".",) + notes
@@ -193,5 +174,6 @@ def _changes(comparison: Comparison) -> tuple[ClauseChange, ...]:
             notes = (SAME_VERSION,)
         out.append(ClauseChange(c.kind, c.id, c.title, c.old_version or "", c.new_version or "", notes))
     for o in comparison.others:
-        out.append(ClauseChange(o.kind, "", o.what[:1].upper() + o.what[1:], "", "", ()))
+        what = o.what.replace(" -> ", " \u2192 ")  # "Key person DSL: Dev Lead → Sam Smith"
+        out.append(ClauseChange(o.kind, "", what[:1].upper() + what[1:], "", "", ()))
     return tuple(out)

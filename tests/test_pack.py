@@ -127,7 +127,7 @@ def test_pack_holds_exactly_the_policies_for_decision_in_order(trust):
     assert ("The clean copy is the text the Board of Trustees approved on 1 February 2026, which now awaits the Local "
             "Governing Body.") in text    # the changed policy: its clause change with the changelog's why, the redline, the clean copy
     assert "Separate accounts Changed (1.0.0 to 1.1.0) Names accounts, not just work." in text
-    assert "Keep work and home [-work-]{+accounts+} separate" in text  # the redline: struck, underlined, cued
+    assert "Keep work and home [-work-] {+accounts+} separate" in text  # the redline: struck, underlined, cued
     assert "Keep work and home accounts separate" in text  # the clean copy
     assert text.count("No changes: this is the text the Local Governing Body approved on") == 1
     assert text.count("No changes: this is the text the Headteacher approved on") == 1

@@ -15,6 +15,7 @@ from .inlines import DEL, INS, MOVED, change, diff_inlines
 from .pandoc_ast import Blocks, Inlines, Node, Span, map_inline_lists, map_table, plain_text
 
 MARK = "pk-mark"  # an empty span: this whole paragraph (or table row) was inserted or deleted
+WAS_NUMBERED = "pk-was-numbered"  # on a deleted heading made unnumbered: the old text numbered it
 SIMILAR = 0.5  # blocks at least this alike are diffed word by word; others are replaced whole
 
 T = TypeVar("T")
@@ -195,7 +196,7 @@ def mark_block(kind: str, block: Node, moved: bool = False, unnumbered: bool = F
         if t in ("Para", "Plain"):
             return {"t": t, "c": para(c)}
         if t == "Header":
-            classes = c[1][1] + (["unnumbered"] if unnumbered and "unnumbered" not in c[1][1] else [])
+            classes = c[1][1] + (["unnumbered", WAS_NUMBERED] if unnumbered and "unnumbered" not in c[1][1] else [])
             return {"t": t, "c": [c[0], [c[1][0], classes, c[1][2]], para(c[2])]}
         if t == "BlockQuote":
             return {"t": t, "c": [walk(x) for x in c]}

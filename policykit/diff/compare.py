@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Callable, Mapping, Sequence
 
+from ..releases import semver
 from ..templating import escape
 from .blocks import MARK, align, diff_blocks, mark_block, mark_blocks, resolve_changes
 from .inlines import DEL, INS, MOVED, diff_inlines
@@ -45,6 +46,22 @@ class ClauseChange:
         return self.new_version or self.old_version or ""
 
     @property
+    def reverted(self) -> bool:
+        """The newer text has an older version of the clause (a diff back to an earlier release)."""
+        return bool(self.old_version and self.new_version and semver(self.new_version) < semver(self.old_version))
+
+    @property
+    def label(self) -> str:
+        """What to call the change: its kind, or `reverted` for a change back to an older version."""
+        return "reverted" if self.kind == "changed" and self.reverted else self.kind
+
+    @property
+    def why(self) -> str:
+        """The changelog notes; going back to an older version, the notes it undoes."""
+        notes = " ".join(self.notes)
+        return f"undoes: {notes}" if notes and self.reverted else notes
+
+    @property
     def detail(self) -> str:
         """Where a clause moved, or why a change has no new version or no new wording."""
         if self.kind == "moved":
@@ -56,9 +73,10 @@ class ClauseChange:
         return ""
 
     def line(self) -> str:
-        """`changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025: ...`"""
-        text = f"{self.kind:<8} {self.id} {self.versions}".rstrip() + (f" ({self.detail})" if self.detail else "")
-        return text + (": " + " ".join(self.notes) if self.notes else "")
+        """`changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025: ...`
+        (`reverted ... 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025: ...` going back)"""
+        text = f"{self.label:<8} {self.id} {self.versions}".rstrip() + (f" ({self.detail})" if self.detail else "")
+        return text + (f": {self.why}" if self.why else "")
 
 
 @dataclass(frozen=True)
@@ -147,7 +165,7 @@ class _Comparer:
         if parsed[_about(old)] != parsed[_about(new)]:
             self.others.append(OtherChange("changed", "policy title, school or version"))
         if parsed[_people(old)] != parsed[_people(new)]:
-            self.others.append(OtherChange("changed", "key people"))
+            self.others += _people_changes(old.get("key_people", ()), new.get("key_people", ()))
         self.out += [Header(1, words("About this policy"), ["unnumbered"]),
                      *diff_blocks(parsed[_about(old)], parsed[_about(new)]),
                      Header(2, words("Key people"), ["unnumbered"]),
@@ -164,7 +182,7 @@ class _Comparer:
             self.out += [mark_block(INS, Header(1, head(np_))), *mark_blocks(INS, self.parsed[np_["intro"]])]
         elif np_ is None:
             self.others.append(OtherChange("removed", f"part \u201c{op['heading']}\u201d"))
-            self.out += [mark_block(DEL, Header(1, head(op), ["unnumbered"])),
+            self.out += [mark_block(DEL, Header(1, head(op)), unnumbered=True),
                          *mark_blocks(DEL, self.parsed[op["intro"]])]
         else:
             if op["heading"] != np_["heading"]:
@@ -190,7 +208,7 @@ class _Comparer:
                     self.moved_away(oc)
                 else:
                     self.changes.append(ClauseChange("removed", oc[0], oc[2], oc[1], None, (), self.old_places[oc[0]]))
-                    self.out += mark_blocks(DEL, _clause_blocks(oc, self.parsed, unnumbered=True))
+                    self.out += mark_blocks(DEL, _clause_blocks(oc, self.parsed), unnumbered=True)
             for nc in news[j1:j2]:
                 if nc[0] in old_ids:
                     self.moved_here(nc)
@@ -223,6 +241,29 @@ class _Comparer:
             ("from", place), ("part", from_part), ("clause", nc[0]), ("same", str(int(not changed)))]))
 
 
+def _people_changes(old: Sequence[Mapping[str, str]], new: Sequence[Mapping[str, str]]) -> list[OtherChange]:
+    """The rows of the key people that differ: `key person DSL: Dev Lead -> Sam Smith; contact changed`.
+
+    Rows pair by role, or by name when the role was renamed; others were added or removed."""
+    def fields(p: Mapping[str, str]) -> tuple[str, str, str]:
+        return str(p.get("role", "")), str(p.get("name", "")), str(p.get("contact", ""))
+
+    out = []
+    pairs = align([fields(p) for p in old], [fields(p) for p in new], key=lambda p: p,
+                  similar=lambda a, b: a[0] == b[0] or a[1] == b[1])
+    for a, b in pairs:
+        if a is None or b is None:
+            role, name, _ = b or a  # type: ignore[misc]
+            out.append(OtherChange("added" if a is None else "removed", f"key person {role}: {name}"))
+        elif a != b:
+            role = a[0] if a[0] == b[0] else f"{a[0]} -> {b[0]}"
+            what = [f"{a[1]} -> {b[1]}"] if a[1] != b[1] else [b[1]] if a[0] != b[0] else []
+            if a[2] != b[2]:
+                what.append("contact changed")
+            out.append(OtherChange("changed", f"key person {role}: {'; '.join(what)}"))
+    return out or [OtherChange("changed", "key people")]
+
+
 def _places(content: Mapping[str, Any]) -> dict[str, str]:
     """Clause id -> its number in the document, as the build numbers headings (part.clause)."""
     return {c[0]: f"{i}.{j}" for i, p in enumerate(content["parts"], 1) for j, c in enumerate(p["clauses"], 1)}
@@ -240,8 +281,8 @@ def _header(blocks: Blocks) -> Inlines:
     return [Str(plain_text(blocks))] if blocks else []
 
 
-def _clause_blocks(clause: Sequence[Any], parsed: Mapping[str, Blocks], unnumbered: bool = False) -> Blocks:
-    title = _clause_header(clause[0], _header(parsed["## " + clause[2]]), unnumbered)
+def _clause_blocks(clause: Sequence[Any], parsed: Mapping[str, Blocks]) -> Blocks:
+    title = _clause_header(clause[0], _header(parsed["## " + clause[2]]))
     return [title, *parsed[clause[3]]]
 
 
@@ -250,9 +291,9 @@ def _clause_diff(old: Sequence[Any], new: Sequence[Any], parsed: Mapping[str, Bl
     return [_clause_header(new[0], title), *diff_blocks(parsed[old[3]], parsed[new[3]])]
 
 
-def _clause_header(cid: str, inlines: Inlines, unnumbered: bool = False) -> Node:
+def _clause_header(cid: str, inlines: Inlines) -> Node:
     """A clause's heading, carrying its id (for the notes the HTML and PDF add under it)."""
-    return {"t": "Header", "c": [2, ["", ["unnumbered"] if unnumbered else [], [["data-clause", cid]]], inlines]}
+    return {"t": "Header", "c": [2, ["", [], [["data-clause", cid]]], inlines]}
 
 
 # the redline tree's vocabulary, for readers of `Comparison.blocks` (redline.py, site_redline.py)

@@ -23,6 +23,7 @@ _FLAG = re.compile(r"^pk-(para|row)-(insertion|deletion)-\d+$")
 MOVE_FLAG = "pk-move:"  # author prefix of the changes of a clause that moved unchanged
 MOVE_RANGE = "pk-move-"  # bookmarks pk-move-from-3-start ... pk-move-to-3-end bound its ranges
 _RANGE = re.compile(r"^pk-move-(from|to)-(\d+)-(start|end)$")
+SECTION_TAB = "\ue001"  # in a heading's text after its number: becomes a tab (w:tab), as pandoc writes numbers
 # CT_PPr and CT_TrPr: which children must come after the one we add
 _AFTER_RPR = {"sectPr", "pPrChange"}
 _AFTER_TRPR_MARK = {"trPrChange"}
@@ -67,6 +68,7 @@ def track(data: bytes, stamp: str, author: str) -> bytes:
             else:
                 trpr.append(mark)
     _moves(document, stamp, author)
+    _tabs(document)
     _drop_contents(document)
     _renumber(document)
     parts["word/document.xml"] = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -98,6 +100,22 @@ def _moves(document: etree._Element, stamp: str, author: str) -> None:
             marker.set(w("name"), f"move{number}")
         start.addprevious(marker)
         start.getparent().remove(start)
+
+
+def _tabs(document: etree._Element) -> None:
+    """Each SECTION_TAB in the text a real tab, in the same run (inserted, deleted or neither)."""
+    for text in list(document.iter(w("t"), w("delText"))):
+        if SECTION_TAB not in (text.text or ""):
+            continue
+        for i, piece in enumerate((text.text or "").split(SECTION_TAB)):
+            if i:
+                text.addprevious(etree.Element(w("tab")))
+            if piece:
+                node = etree.Element(text.tag)
+                node.text = piece
+                node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                text.addprevious(node)
+        text.getparent().remove(text)
 
 
 def _drop_contents(document: etree._Element) -> None:

@@ -35,11 +35,18 @@ class LibraryChange:
     notes: tuple[str, ...]
     reaches: tuple[Reach, ...]
 
+    @property
+    def reverted(self) -> bool:
+        """The newer release has an older version of the clause (a report from a later release back)."""
+        return bool(self.old_version and self.new_version and semver(self.new_version) < semver(self.old_version))
+
     def line(self) -> str:
         versions = self.new_version or self.old_version or ""
         if self.old_version and self.new_version:
             versions = f"{self.old_version} -> {self.new_version}"
-        return f"{self.kind:<8} {self.id} {versions}" + (": " + " ".join(self.notes) if self.notes else "")
+        kind = "reverted" if self.kind == "changed" and self.reverted else self.kind
+        notes = " ".join(self.notes)
+        return f"{kind:<8} {self.id} {versions}" + (f": {'undoes: ' if self.reverted else ''}{notes}" if notes else "")
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,11 @@ def library_diff(root: Path | str, old: str, new: str) -> LibraryDiff:
                 (y.version, y.body, y.title, y.conditions):
             continue
         kind = "added" if x is None else "removed" if y is None else "changed"
-        newest = y or x
-        assert newest is not None
-        changes.append(LibraryChange(kind, cid, newest.title, x.version if x else None, y.version if y else None,
-                                     notes_between(newest, x.version if x else None, y.version if y else None),
+        # the highest version's changelog covers both (going back to an older one, what it undoes)
+        highest = max((c for c in (x, y) if c is not None), key=lambda c: semver(c.version))
+        changes.append(LibraryChange(kind, cid, (y or highest).title, x.version if x else None,
+                                     y.version if y else None,
+                                     notes_between(highest, x.version if x else None, y.version if y else None),
                                      _reach(trust.project, cid, a, b)))
     order = {"changed": 0, "added": 1, "removed": 2}
     changes.sort(key=lambda c: (order[c.kind], c.id))

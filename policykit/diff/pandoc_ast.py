@@ -27,6 +27,7 @@ Blocks = list[Node]
 WRITER = READER + "-simple_tables-multiline_tables-grid_tables"
 _SENTINEL = "\ue000"  # a private-use character standing in for an edge space while pandoc writes
 _EDGE_SPACE = "&#32;"
+_TAB_MARK = "\ue001"  # docx_track.SECTION_TAB
 
 INLINE_CONTAINERS = {"Emph", "Underline", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps"}
 
@@ -35,6 +36,9 @@ def parse(texts: Sequence[str]) -> list[Blocks]:
     """Parse each Markdown text with the build's reader: its blocks."""
     if not texts:
         return []
+    if any(_TAB_MARK in text for text in texts):  # the Word redline writes it as a heading number's tab
+        raise PolicykitError(Problem("redline", message="the text holds the private-use character U+E001",
+                                     hint="remove it from the clause or setting"))
     return [json.loads(d)["blocks"] for d in _run("parse", READER, list(texts))]
 
 

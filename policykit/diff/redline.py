@@ -21,12 +21,12 @@ from ..dates import long_date
 from ..formats import RENDERERS
 from ..render import RenderedDocument
 from ..templating import yamlstr
-from .blocks import MARK, mark_blocks, resolve_changes
+from .blocks import MARK, WAS_NUMBERED, mark_blocks, resolve_changes
 from .compare import MOVED_AWAY, MOVED_HERE, Comparison
 from .inlines import DEL, INS, MOVED
-from .docx_track import MOVE_FLAG, MOVE_RANGE, track
+from .docx_track import MOVE_FLAG, MOVE_RANGE, SECTION_TAB, track
 from .pandoc_ast import Blocks, Div, Inlines, Node, Para, Space, Span, Str, map_inline_lists, to_markdown, words, wrap
-from .visual import html_styles, typst_styles, visual_tree
+from .visual import html_ins, html_styles, typst_styles, visual_tree
 
 FORMATS = ("docx", "html", "pdf")
 
@@ -72,8 +72,10 @@ def redlines(items: Sequence[tuple[Comparison, Cover]], formats: Sequence[str] =
         for fmt in formats:
             out = RENDERERS[fmt].pandoc_output(doc)
             assert out is not None
-            if fmt == "docx":  # numbers would be text: rejecting changes could not restore the old ones
+            if fmt == "docx":  # docx_tree numbers the headings itself, old and new numbers tracked
                 out = replace(out, number_sections=False)
+            else:  # the summary comes straight after the cover; the PDF's bookmarks list every heading
+                out = replace(out, toc=False)
             markdown = _front_matter(cover) + next(bodies)
             jobs.append(Job(markdown, (out,), doc.epoch))
             plan.append((fmt, replace(doc, markdown=markdown)))
@@ -84,7 +86,11 @@ def redlines(items: Sequence[tuple[Comparison, Cover]], formats: Sequence[str] =
         files = {}
         for fmt, doc in plan:
             data = next(converted)[0]
-            files[fmt] = RENDERERS[fmt].finish(doc, track(data, cover.stamp, cover.author) if fmt == "docx" else data)
+            if fmt == "docx":
+                data = track(data, cover.stamp, cover.author)
+            elif fmt == "html":
+                data = html_ins(data.decode("utf-8")).encode("utf-8")
+            files[fmt] = RENDERERS[fmt].finish(doc, data)
         results.append(files)
     return results
 
@@ -150,6 +156,7 @@ def docx_tree(comparison: Comparison, cover: Cover) -> Blocks:
             blocks += moved
         else:
             blocks.append(b)
+    blocks = _number_headings(blocks)
 
     def spans(xs: Inlines) -> Inlines:
         out: Inlines = []
@@ -169,6 +176,59 @@ def docx_tree(comparison: Comparison, cover: Cover) -> Blocks:
         return out
 
     return map_inline_lists(blocks, spans, deep=True)
+
+
+def _number_headings(blocks: Blocks) -> Blocks:
+    """Each heading's number as text, as pandoc numbers the policy's (`1.2`, a tab, the title).
+
+    Pandoc's own numbering would number the redline as one text; here a heading gets its number
+    in the new text and in the old one: the same, plain; different, the old deleted and the new
+    inserted; a heading only in the new text (or only in the old), its number inside the
+    insertion (or deletion). So accepting every change gives the new numbers and rejecting
+    every one the old. The number stays outside a moved clause's move range (it is not moved
+    text) and is attributed as the rest of its heading.
+    """
+    counters = {"old": [0] * 7, "new": [0] * 7}
+
+    def number(side: str, level: int) -> str:
+        c = counters[side]
+        c[level] += 1
+        c[level + 1:] = [0] * (6 - level)
+        return ".".join(str(n) for n in c[1:level + 1])
+
+    def heading(b: Node) -> Node:
+        level, (ident, classes, kvs), xs = b["c"]
+        marks = [x["c"][0][1] for x in xs if x["t"] == "Span" and MARK in x["c"][0][1]]
+        inserted, deleted = any(INS in m for m in marks), any(DEL in m for m in marks)
+        old = None if inserted or "unnumbered" in classes and WAS_NUMBERED not in classes else number("old", level)
+        new = None if deleted or "unnumbered" in classes else number("new", level)
+        if old is None and new is None:
+            return b
+        moved = [MOVED] if any(x["t"] == "Span" and MOVED in x["c"][0][1] and not dict(x["c"][0][2]).get("move")
+                               for x in xs) else []
+
+        def secno(n: str) -> Node:
+            return Span([Str(n)], attrs=[("custom-style", "SectionNumber")])
+
+        if old == new:
+            prefix = [secno(new), Str(SECTION_TAB)]
+        elif old is None or new is None:
+            prefix = [Span([secno(new or old or ""), Str(SECTION_TAB)], [INS if old is None else DEL, *moved])]
+        else:
+            prefix = [Span([secno(old)], [DEL, *moved]), Span([secno(new)], [INS, *moved]), Str(SECTION_TAB)]
+        return {"t": "Header", "c": [level, [ident, classes, kvs], prefix + xs]}
+
+    def walk(bs: Blocks) -> Blocks:
+        out: Blocks = []
+        for b in bs:
+            if b["t"] == "Header":
+                b = heading(b)
+            elif b["t"] == "Div":
+                b = {"t": "Div", "c": [b["c"][0], walk(b["c"][1])]}
+            out.append(b)
+        return out
+
+    return walk(blocks)
 
 
 def _bracket(blocks: Blocks, name: str) -> Blocks:
