@@ -16,9 +16,14 @@ from typing import Any
 
 from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.runtime import Undefined
 
 from .dates import long_date
+from .sandbox import ClauseEnvironment, Refused, budget, describe, is_data, using
+
+# A clause is a few paragraphs (the longest in the library is about 2,000 characters); one that
+# renders to more than this is a loop gone wrong, and would swamp every output format.
+MAX_CLAUSE_CHARS = 100_000
 
 # Characters with inline meaning in pandoc Markdown (reader: READER in convert.py, which
 # turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
@@ -50,11 +55,24 @@ def yamlstr(value: Any) -> Markdown:
     return Markdown(json.dumps(escape(value), ensure_ascii=False))
 
 
+def finalize(value: Any) -> str:
+    """Every `{{ ... }}` result: data only (never a function's address), escaped for Markdown."""
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined: raises the undefined-value error
+    if isinstance(value, (Mapping, list, tuple)):
+        kind = "mapping" if isinstance(value, Mapping) else "list"
+        raise SecurityError(f"a {kind} cannot be shown as text: name one of its "
+                            f"{'keys' if kind == 'mapping' else 'items'}, or loop over it with {{% for %}}")
+    if not is_data(value) or isinstance(value, Iterator):
+        raise SecurityError(f"{describe(value)} cannot be shown: clause templates only read settings")
+    return escape(value)
+
+
 @lru_cache(maxsize=1)
-def environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+def environment() -> ClauseEnvironment:
+    env = ClauseEnvironment(
         undefined=StrictUndefined,
-        finalize=escape,
+        finalize=finalize,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -64,38 +82,93 @@ def environment() -> ImmutableSandboxedEnvironment:
     env.filters["longdate"] = long_date
     env.filters["yamlstr"] = yamlstr
     env.filters["yamllist"] = lambda values: Markdown("[" + ", ".join(yamlstr(v) for v in values) + "]")
+    env.guard_filters()
     return env
 
 
 class TemplateProblem(Exception):
-    """A template that cannot be parsed or rendered; `line` is within the template."""
+    """A template that cannot be parsed or rendered; `line` and `column` are within the
+    template (0 when not known), `key` the expression involved, when known."""
 
-    def __init__(self, message: str, line: int = 0, key: str = ""):
+    def __init__(self, message: str, line: int = 0, key: str = "", column: int = 0):
         super().__init__(message)
-        self.message, self.line, self.key = message, line, key
+        self.message, self.line, self.key, self.column = message, line, key, column
 
 
 @lru_cache(maxsize=4096)
 def compile_template(source: str):  # type: ignore[no-untyped-def]
     try:
         return environment().from_string(source)
+    except Refused as exc:
+        raise TemplateProblem(exc.message or "", exc.lineno) from None
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"template syntax error: {exc.message}", exc.lineno) from None
+    except RecursionError:
+        raise TemplateProblem("template syntax error: nested too deeply") from None
+    except Exception as exc:  # e.g. a 5,000-digit number, which Python will not turn into text
+        raise TemplateProblem(f"template error: {exc or type(exc).__name__}") from None
 
 
-def render(source: str, context: Mapping[str, Any]) -> str:
-    """Render one template in the sandbox; any failure becomes a TemplateProblem."""
+def render(source: str, context: Mapping[str, Any], limit: int | None = MAX_CLAUSE_CHARS) -> str:
+    """Render one template in the sandbox, at most `limit` characters; any failure (whatever
+    the template did) becomes a TemplateProblem, never a traceback."""
     template = compile_template(source)
     try:
-        return template.render(context)
+        with using(budget()):
+            pieces, size = [], 0
+            stream = template.generate(context)
+            for piece in stream:
+                size += len(piece)
+                if limit is not None and size > limit:
+                    raise TemplateProblem(f"unsafe template refused by the sandbox: the text would be longer than "
+                                          f"{limit} characters", _stream_line(template, stream))
+                pieces.append(piece)
+            return "".join(pieces)
+    except TemplateProblem:
+        raise
     except SecurityError as exc:
-        raise TemplateProblem(f"unsafe template refused by the sandbox: {exc}", _lineno(exc)) from None
+        raise _problem(source, exc, f"unsafe template refused by the sandbox: {exc}") from None
     except UndefinedError as exc:
-        raise TemplateProblem(f"undefined value: {exc.message}", _lineno(exc)) from None
-    except TemplateError as exc:
-        raise TemplateProblem(f"template error: {exc}", _lineno(exc)) from None
-    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError, RecursionError) as exc:
-        raise TemplateProblem(f"template error: {exc}", _lineno(exc)) from None
+        raise _problem(source, exc, f"undefined value: {exc.message}") from None
+    except RecursionError as exc:
+        raise _problem(source, exc, "template error: it nests or repeats too deeply") from None
+    except MemoryError as exc:
+        raise _problem(source, exc, "template error: it needs too much memory") from None
+    except Exception as exc:  # anything else a template can make Python raise: still located
+        raise _problem(source, exc, f"template error: {exc or type(exc).__name__}") from None
+
+
+# a name in an error message: "'emial'", "attribute '__class__'"
+_QUOTED = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)'")
+
+
+def _problem(source: str, exc: BaseException, message: str) -> TemplateProblem:
+    """The problem, at the template line the error came from and, when the message names
+    something found on that line, at that expression (its column and dotted name)."""
+    line = _lineno(exc)
+    lines = source.splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    for name in _QUOTED.findall(str(exc)):
+        match = re.search(rf"(?<![\w.])((?:[A-Za-z_]\w*\.)*){re.escape(name)}(?!\w)", text)
+        if match:  # a dotted expression is the key; a lone name (a filter, say) only places it
+            return TemplateProblem(message, line, match.group(0) if match.group(1) else "", match.start() + 1)
+    return TemplateProblem(message, line)
+
+
+def column_of(text: str, dotted: str) -> int:
+    """1-based column of an expression on a template line, 0 when it is not written there as is."""
+    match = re.search(rf"(?<![\w.]){re.escape(dotted)}(?!\w)", text)
+    return match.start() + 1 if match else 0
+
+
+def _stream_line(template: Any, stream: Any) -> int:
+    """The template line a paused render is at (the generator chain's innermost template frame)."""
+    line = 0
+    while stream is not None and getattr(stream, "gi_frame", None) is not None:
+        if stream.gi_frame.f_code.co_filename == "<template>":
+            line = template.get_corresponding_lineno(stream.gi_frame.f_lineno)
+        stream = stream.gi_yieldfrom
+    return line
 
 
 def _lineno(exc: BaseException) -> int:
@@ -125,8 +198,8 @@ def variables(source: str) -> tuple[Variable, ...]:
     """Every settings path the template reads, except those it guards with `is defined`."""
     try:
         ast = environment().parse(source)
-    except TemplateSyntaxError:
-        return ()  # reported by compile_template
+    except Exception:  # a syntax error, a refused statement, nesting too deep: compile_template reports it
+        return ()
     local = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
     local |= {"loop", *environment().globals}  # Jinja's own names, not settings
     found: list[Variable] = []

@@ -19,7 +19,7 @@ from .ledger import LEDGER, Approval, chain_problems, to_approval
 from .load import Sources
 from .scheme import stages
 from .model import ChangeNote, Clause, Library, Part, Policy, Project, Setting, freeze
-from .templating import TemplateProblem, compile_template, missing, variables
+from .templating import TemplateProblem, Variable, column_of, compile_template, missing, variables
 from .yamlfile import YamlDoc
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -183,12 +183,15 @@ def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any], problems: list
 
 
 def _body_problems(doc: YamlDoc) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     try:
         compile_template(doc.body)
     except TemplateProblem as exc:
-        problems.append(Problem(doc.shown, doc.body_line + exc.line - 1, 0, "", exc.message))
-        return problems
+        line = doc.body_line + exc.line - 1
+        if not (0 < exc.line <= len(doc.body.splitlines()) and _TAGS.search(doc.body.splitlines()[exc.line - 1])):
+            problems.append(Problem(doc.shown, line, 0, "", exc.message))
+            return problems
+        # an include or import: the line check below says so, with its hint
     fenced = False
     for i, line in enumerate(doc.body.splitlines()):
         at = doc.body_line + i
@@ -209,12 +212,18 @@ def _body_problems(doc: YamlDoc) -> list[Problem]:
         elif not fenced and _HEADING.match(line):
             problems.append(Problem(doc.shown, doc.body_line + i, 1, "", "headings are not allowed in a clause body",
                                     "the clause title is its heading; split it into two clauses"))
+    lines = doc.body.splitlines()
     for var in variables(doc.body):
         if var.path[0] not in ROOTS:
-            problems.append(Problem(doc.shown, doc.body_line + var.line - 1, 0, var.dotted,
+            problems.append(Problem(doc.shown, doc.body_line + var.line - 1, _column(lines, var), var.dotted,
                                     f"unknown name '{var.path[0]}'",
                                     did_you_mean(var.path[0], ROOTS) or f"use one of: {', '.join(ROOTS)}"))
     return problems
+
+
+def _column(lines: list[str], var: Variable) -> int:
+    """Where on its line a template variable is written (0 when not written plainly)."""
+    return column_of(lines[var.line - 1], var.dotted) if 0 < var.line <= len(lines) else 0
 
 
 def _option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Any) -> list[Problem]:
@@ -406,7 +415,8 @@ def _check_variables(library: Library, trust: Mapping[str, Any], settings: Mappi
                         if gap:
                             where, key = settings_key(gap, setting.path, la_key)
                             problems.append(Problem(
-                                clause.path, clause.body_line + var.line - 1, 0, var.dotted,
+                                clause.path, clause.body_line + var.line - 1,
+                                _column(clause.body.splitlines(), var), var.dotted,
                                 f"not set for {setting.path} (clause {cid})",
                                 f"set {key} in {where}" + ("" if where != setting.path else
                                                           " or under defaults in settings/trust.yaml")))

@@ -54,7 +54,7 @@ def test_missing_variable_in_one_school_only(mini):
     trust.write_text(trust.read_text().replace("    platform: Teams\n", ""))
     found = problems_of(mini_trust)
     assert found == [
-        "clauses/remote-working/rw-platform.md:15: options.platform: not set for settings/beta.yaml "
+        "clauses/remote-working/rw-platform.md:15:31: options.platform: not set for settings/beta.yaml "
         "(clause rw-platform) (set options.platform in settings/beta.yaml or under defaults in settings/trust.yaml)"
     ]
 
@@ -110,7 +110,7 @@ def test_template_syntax_error_and_unknown_root_name(mini):
     root2 = mini({"clauses/remote-working/rw-phones.md": CLAUSE_PHONES.replace(
         "Ask {{ people.dsl.name }}", "Ask {{ peple.dsl.name }}")})
     assert problems_of(root2) == [
-        "clauses/remote-working/rw-phones.md:21: peple.dsl.name: unknown name 'peple' (did you mean 'people'?)"]
+        "clauses/remote-working/rw-phones.md:21:56: peple.dsl.name: unknown name 'peple' (did you mean 'people'?)"]
 
 
 def test_cli_validate_reports_problems_without_traceback(mini):
