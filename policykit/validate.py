@@ -41,9 +41,11 @@ def frame_source() -> str:
 def validate(sources: Sources) -> Project:
     """Check everything in `sources`; return the Project or raise with every problem."""
     problems: list[Problem] = list(sources.problems)
+    # Each file is checked on its own, so one broken file hides nothing else: only the checks
+    # that need a broken file's contents (a school's local authority needs trust.yaml, say) wait.
     library = _library(sources, problems)
     trust = _trust(sources, problems)
-    settings = _settings(sources, trust, library, problems) if trust is not None else {}
+    settings = _settings(sources, trust, library, problems)
     if library is not None and trust is not None:
         _check_variables(library, trust, settings, problems)
         _check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
@@ -113,19 +115,15 @@ def _digest(sources: Sources) -> str:
 
 def _library(sources: Sources, problems: list[Problem]) -> Library | None:
     doc = sources.library
-    if doc is None:
-        return None
-    lib_problems = schema.check(doc, "library")
+    lib_problems = schema.check(doc, "library") if doc is not None else []
     problems.extend(lib_problems)
-    options: Mapping[str, Any] = doc.data.get("options", {}) if isinstance(doc.data, dict) else {}
-    if not isinstance(options, dict):
-        options = {}
+    options = declared_options(sources)
     clauses = _clauses(sources.clauses, options, problems)
     # a clause file that is itself broken is reported once, not again by each policy naming it
     broken = {d.path.stem for d in sources.clauses if d.path.stem not in clauses}
     broken |= {Path(p.path).stem for p in sources.problems if p.path.endswith(".md")}
     policies = _policies(sources.policies, clauses, problems, broken)
-    if lib_problems:
+    if doc is None or lib_problems:
         return None
     return Library(
         name=doc.data["name"],
@@ -138,7 +136,17 @@ def _library(sources: Sources, problems: list[Problem]) -> Library | None:
     )
 
 
-def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any], problems: list[Problem]) -> dict[str, Clause]:
+def declared_options(sources: Sources) -> Mapping[str, Any] | None:
+    """The options clauses/library.yaml declares, or None when that file is missing or unreadable
+    (then nothing can be said about which options exist, and no option is checked)."""
+    data = sources.library.data if sources.library is not None else None
+    if not isinstance(data, dict):
+        return None
+    options = data.get("options", {})
+    return options if isinstance(options, dict) else None
+
+
+def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any] | None, problems: list[Problem]) -> dict[str, Clause]:
     clauses: dict[str, Clause] = {}
     seen: dict[str, str] = {}
     for doc in docs:
@@ -163,7 +171,7 @@ def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any], problems: list
             problems.append(doc.problem(("changelog", 0, "version"),
                                         f"newest changelog entry is {data['changelog'][0]['version']} but the "
                                         f"clause is version {data['version']}", "add a changelog entry first"))
-        for name, value in data.get("conditions", {}).get("options", {}).items():
+        for name, value in data.get("conditions", {}).get("options", {}).items() if options is not None else ():
             key = ("conditions", "options", name)
             if name not in options:
                 problems.append(doc.problem(key, f"unknown option '{name}'",
@@ -313,8 +321,8 @@ def _trust(sources: Sources, problems: list[Problem]) -> dict[str, Any] | None:
     found = schema.check(doc, "trust")
     problems.extend(found)
     defaults = doc.data.get("defaults") if isinstance(doc.data, dict) else None
-    options = sources.library.data.get("options") if sources.library and isinstance(sources.library.data, dict) else None
-    if isinstance(defaults, dict) and isinstance(defaults.get("options"), dict) and isinstance(options, dict):
+    options = declared_options(sources)
+    if isinstance(defaults, dict) and isinstance(defaults.get("options"), dict) and options is not None:
         problems.extend(_option_problems(doc, defaults["options"], options, ("defaults", "options")))
     if found:
         return None
@@ -323,12 +331,13 @@ def _trust(sources: Sources, problems: list[Problem]) -> dict[str, Any] | None:
     return doc.data
 
 
-def _settings(sources: Sources, trust: Mapping[str, Any], library: Library | None,
+def _settings(sources: Sources, trust: Mapping[str, Any] | None, library: Library | None,
               problems: list[Problem]) -> dict[str, Setting]:
+    """Check every school file; return the schools, merged with the trust's defaults (none when
+    trust.yaml is broken: each school's own file is still checked)."""
     settings: dict[str, Setting] = {}
-    defaults = trust.get("defaults", {})
-    authorities = trust["local_authorities"]
-    options = library.options if library else {}
+    authorities = trust["local_authorities"] if trust is not None else _authorities(sources, problems)
+    options = declared_options(sources)
     for doc in sources.settings:
         sid = doc.path.stem
         if not _ID.match(sid):
@@ -339,19 +348,31 @@ def _settings(sources: Sources, trust: Mapping[str, Any], library: Library | Non
         problems.extend(found)
         data = doc.data if isinstance(doc.data, dict) else {}
         given = data.get("options") if isinstance(data.get("options"), dict) else {}
-        if library is not None:
+        if options is not None:
             problems.extend(_option_problems(doc, given, options))
         if found:
             continue
         la_key = data["school"]["local_authority"]
-        if la_key not in authorities:
+        if authorities is not None and la_key not in authorities:
             problems.append(doc.problem(("school", "local_authority"), f"unknown local authority '{la_key}'",
                                         did_you_mean(la_key, authorities) or
                                         "add it under local_authorities in settings/trust.yaml"))
             continue
-        values = merge(defaults, data)
+        if trust is None:
+            continue  # merging needs the trust's defaults
+        values = merge(trust.get("defaults", {}), data)
         settings[sid] = Setting(sid, doc.shown, freeze(values), freeze(authorities[la_key]))
     return settings
+
+
+def _authorities(sources: Sources, problems: list[Problem]) -> Mapping[str, Any] | None:
+    """A broken trust.yaml's local authorities, if that part of it is sound."""
+    data = sources.trust.data if sources.trust is not None else None
+    las = data.get("local_authorities") if isinstance(data, dict) else None
+    shown = sources.trust.shown if sources.trust is not None else ""
+    if not isinstance(las, dict) or any(p.path == shown and p.key.startswith("local_authorities") for p in problems):
+        return None
+    return las
 
 
 def _check_adaptations(library: Library, settings: Mapping[str, Setting], docs: Mapping[str, YamlDoc],

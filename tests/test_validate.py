@@ -148,3 +148,31 @@ def test_python_dash_m_runs_the_same_cli(mini):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: 2 clauses")
+
+
+@pytest.mark.parametrize("trust_error, expected", [
+    ("  nmae: Test Learning Trust\n", "settings/trust.yaml:2:3: trust.nmae: unknown key (did you mean 'name'?)"),
+    ("  name: 5\n", "settings/trust.yaml:2:3: trust.name: must be text, not a number (put quotes round it)"),
+])
+def test_one_broken_file_hides_no_other_files_problems(mini, trust_error, expected):
+    from tests.conftest import LIBRARY, TRUST
+
+    conditional = CLAUSE_PHONES.replace("covers: [RW-03]\n", "covers: [RW-03]\nconditions:\n  options:\n"
+                                        "    work_phones: true\n")
+    root = mini({
+        "settings/trust.yaml": TRUST.replace("  name: Test Learning Trust\n", trust_error),
+        "clauses/library.yaml": LIBRARY.replace("options:\n", "options: [\n"),
+        "settings/alpha.yaml": SCHOOL.format(name="Alpha", urn="100001", phase="primry"),
+        "clauses/remote-working/rw-phones.md": conditional.replace("date: 2025-09-01", "date: 2025-02-30"),
+        "clauses/remote-working/rw-platform.md": None,
+    })
+    found = problems_of(root)
+    assert expected in found
+    assert any(p.startswith("clauses/library.yaml:6:9: malformed YAML") for p in found), found
+    assert ("settings/alpha.yaml:4:3: school.phase: 'primry' is not one of: early-years, primary, secondary, "
+            "all-through (did you mean 'primary'?)") in found
+    assert ("clauses/remote-working/rw-phones.md:13:5: changelog[0].date: '2025-02-30' is not a valid date "
+            "(write dates as YYYY-MM-DD)") in found
+    assert ("clauses/policies/remote.yaml:10:26: parts[0].clauses[1]: unknown clause 'rw-platform'") in found
+    # nothing that needed the broken files' contents is guessed at: no option or variable checks
+    assert not [p for p in found if "option" in p or "not set for" in p], found
