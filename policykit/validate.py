@@ -49,11 +49,12 @@ def validate(sources: Sources) -> Project:
     if library is not None and trust is not None:
         _check_variables(library, trust, settings, problems)
         _check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
-    if library is not None and trust is not None and sources.trust is not None:
+    if trust is not None and sources.trust is not None:
+        known = policy_names(sources)
         for pid in trust.get("scheme_of_delegation", {}).get("policies", {}):
-            if pid not in library.policies:
+            if pid not in known:
                 problems.append(sources.trust.problem(("scheme_of_delegation", "policies", pid),
-                                                      f"unknown policy '{pid}'", did_you_mean(pid, library.policies)))
+                                                      f"unknown policy '{pid}'", did_you_mean(pid, known)))
     approvals = _ledger(sources, library, trust, settings, problems)
     archived = check_archive(sources.archive, approvals, problems)
     if problems:
@@ -90,8 +91,10 @@ def _ledger(sources: Sources, library: Library | None, trust: Mapping[str, Any] 
             continue
         policy = library.policies.get(record.policy)
         if policy is None:
-            problems.append(Problem(shown, entry.line, 0, where, f"unknown policy '{record.policy}'",
-                                    did_you_mean(record.policy, library.policies)))
+            known = policy_names(sources)
+            if record.policy not in known:  # a known but broken policy reports its own problem
+                problems.append(Problem(shown, entry.line, 0, where, f"unknown policy '{record.policy}'",
+                                        did_you_mean(record.policy, known)))
             continue
         allowed = stages(trust, policy, settings[record.setting].values["school"]["type"])
         if record.stage not in allowed:
@@ -122,7 +125,7 @@ def _library(sources: Sources, problems: list[Problem]) -> Library | None:
     # a clause file that is itself broken is reported once, not again by each policy naming it
     broken = {d.path.stem for d in sources.clauses if d.path.stem not in clauses}
     broken |= {Path(p.path).stem for p in sources.problems if p.path.endswith(".md")}
-    policies = _policies(sources.policies, clauses, problems, broken)
+    policies = _policies(sources.policies, clauses, problems, broken, policy_names(sources))
     if doc is None or lib_problems:
         return None
     return Library(
@@ -246,24 +249,38 @@ def _option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Any) -> 
     return []
 
 
+def policy_names(sources: Sources) -> set[str]:
+    """Every policy the library has a file for, by file name, whether or not the file is sound:
+    a reference to a broken policy is not reported again as an unknown one."""
+    names = {d.path.stem for d in sources.policies}
+    names |= {Path(p.path).stem for p in sources.problems
+              if p.path.startswith("clauses/policies/") and p.path.endswith(".yaml")}
+    return names
+
+
 def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
-              broken: set[str] = frozenset()) -> dict[str, Policy]:
+              broken: set[str] = frozenset(), known: set[str] | None = None) -> dict[str, Policy]:
+    """The policies whose files are sound, keyed by file name (the id other files use).
+
+    `known` names every policy file (see `policy_names`); a reference to one that failed its
+    own checks counts as known, so only its own problem is reported."""
+    docs = list(docs)
+    known = set(known or ()) | {d.path.stem for d in docs}
     raw: dict[str, YamlDoc] = {}
     for doc in docs:
         found = schema.check(doc, "policy")
         if found:
             problems.extend(found)
             continue
-        pid = doc.data["id"]
-        if pid != doc.path.stem:
-            problems.append(doc.problem(("id",), f"'{pid}' does not match the file name",
-                                        f"rename the file to {pid}.yaml or set id: {doc.path.stem}"))
+        pid = doc.path.stem
+        if doc.data["id"] != pid:
+            problems.append(doc.problem(("id",), f"'{doc.data['id']}' does not match the file name",
+                                        f"rename the file to {doc.data['id']}.yaml or set id: {pid}"))
         raw[pid] = doc
+    loops = _include_loops(raw, problems)
     policies: dict[str, Policy] = {}
     for pid, doc in raw.items():
-        parts = _expand(pid, raw, clauses, problems, (), broken)
-        if parts is None:
-            continue
+        parts = _expand(pid, raw, clauses, problems, (), broken, known, loops)
         listed: dict[str, int] = {}
         for part in parts:
             for cid in part.clauses:
@@ -272,40 +289,75 @@ def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: 
             if count > 1 and cid in clauses:
                 problems.append(doc.problem(("parts",), f"clause '{cid}' appears {count} times in this policy"))
         for i, rel in enumerate(doc.data.get("related", [])):
-            if rel not in raw:
-                problems.append(doc.problem(("related", i), f"unknown policy '{rel}'", did_you_mean(rel, raw)))
+            if rel not in known:
+                problems.append(doc.problem(("related", i), f"unknown policy '{rel}'", did_you_mean(rel, known)))
         d = doc.data
         policies[pid] = Policy(
             id=pid, title=d["title"], version=d["version"], summary=d.get("summary", ""), owner=d["owner"],
             approver=d["approver"], review_months=d["review_months"], audience=d["audience"],
-            published=d.get("published", True), related=tuple(d.get("related", [])), parts=tuple(parts),
-            path=doc.shown,
+            published=d.get("published", True), related=tuple(r for r in d.get("related", []) if r in raw),
+            parts=tuple(parts), path=doc.shown,
         )
     return policies
 
 
-def _expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
-            chain: tuple[str, ...], broken: set[str] = frozenset()) -> list[Part] | None:
+def _includes(doc: YamlDoc) -> list[tuple[int, str]]:
+    return [(i, part["include"]) for i, part in enumerate(doc.data["parts"]) if "include" in part]
+
+
+def _include_loops(raw: Mapping[str, YamlDoc], problems: list[Problem]) -> set[tuple[str, int]]:
+    """Report each cycle of `include`s once, with its chain; return the includes that close one
+    (policy id, part index), which expansion then skips."""
+    closing: set[tuple[str, int]] = set()
+    reported = 0
+    for start in sorted(raw):
+        # the cycles through `start` whose other members all sort after it: each cycle found once
+        stack: list[tuple[str, list[tuple[str, int]]]] = [(start, [])]
+        while stack:
+            node, path = stack.pop()
+            for i, other in reversed(_includes(raw[node])):
+                if other == start:
+                    chain = path + [(node, i)]
+                    closing.add((node, i))
+                    if reported < 20:  # a pathological library: enough to see the problem
+                        reported += 1
+                        problems.append(_loop_problem(raw, chain))
+                elif other in raw and other > start and other not in {n for n, _ in path} and other != node:
+                    stack.append((other, path + [(node, i)]))
+    return closing
+
+
+def _loop_problem(raw: Mapping[str, YamlDoc], chain: list[tuple[str, int]]) -> Problem:
+    first, i = chain[0]
+    names = " -> ".join([pid for pid, _ in chain] + [first])
+    doc = raw[first]
+    others = [raw[pid].shown + ":{}:{}".format(*raw[pid].where(("parts", j, "include"))) for pid, j in chain[1:]]
+    hint = "an included policy must not include, directly or through others, the policy that includes it"
+    return doc.problem(("parts", i, "include"), f"including '{raw[first].data['parts'][i]['include']}' makes a loop: "
+                       f"{names}" + (f" (see {', '.join(others)})" if others else ""), hint)
+
+
+def _expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem] | None,
+            chain: tuple[str, ...], broken: set[str] = frozenset(), known: set[str] = frozenset(),
+            loops: set[tuple[str, int]] = frozenset()) -> list[Part]:
+    """A policy's parts with its includes expanded. Only the policy's own parts report
+    problems (`problems` is None inside an include: the included policy reports its own)."""
     doc = raw[pid]
     parts: list[Part] = []
     for i, part in enumerate(doc.data["parts"]):
         if "include" in part:
             other = part["include"]
             if other not in raw:
-                problems.append(doc.problem(("parts", i, "include"), f"unknown policy '{other}'",
-                                            did_you_mean(other, raw)))
+                if other not in known and problems is not None:
+                    problems.append(doc.problem(("parts", i, "include"), f"unknown policy '{other}'",
+                                                did_you_mean(other, known)))
                 continue
-            if other in chain + (pid,):
-                problems.append(doc.problem(("parts", i, "include"), f"including '{other}' makes a loop"))
-                continue
-            if not chain:
-                inner = _expand(other, raw, clauses, [], chain + (pid,))
-            else:
-                inner = _expand(other, raw, clauses, problems, chain + (pid,))
-            parts.extend(inner or [])
+            if (pid, i) in loops or other in chain + (pid,):
+                continue  # reported once, by _include_loops
+            parts.extend(_expand(other, raw, clauses, None, chain + (pid,), broken, known, loops))
             continue
         for j, cid in enumerate(part["clauses"]):
-            if cid not in clauses and cid not in broken and not chain:
+            if cid not in clauses and cid not in broken and problems is not None:
                 problems.append(doc.problem(("parts", i, "clauses", j), f"unknown clause '{cid}'",
                                             did_you_mean(cid, clauses)))
         parts.append(Part(part["heading"], part.get("intro", ""), tuple(c for c in part["clauses"] if c in clauses)))

@@ -176,3 +176,64 @@ def test_one_broken_file_hides_no_other_files_problems(mini, trust_error, expect
     assert ("clauses/policies/remote.yaml:10:26: parts[0].clauses[1]: unknown clause 'rw-platform'") in found
     # nothing that needed the broken files' contents is guessed at: no option or variable checks
     assert not [p for p in found if "option" in p or "not set for" in p], found
+
+
+HANDBOOK = """\
+id: handbook
+title: Handbook
+version: 1.0.0
+owner: dsl
+approver: board
+review_months: 12
+audience: All staff
+related: [remote]
+parts:
+  - heading: About
+    clauses: [rw-about]
+  - include: remote
+"""
+
+
+def with_handbook(files: dict) -> dict:
+    """The mini trust's files plus a handbook policy that includes `remote`, and its own clause."""
+    from tests.conftest import CLAUSE_PLATFORM
+
+    return {"clauses/policies/handbook.yaml": HANDBOOK,
+            "clauses/remote-working/rw-about.md": CLAUSE_PLATFORM.replace("id: rw-platform", "id: rw-about"), **files}
+
+
+def test_a_broken_policy_is_still_known_to_the_others(mini):
+    from tests.conftest import POLICY, TRUST
+
+    root = mini(with_handbook({
+        "clauses/policies/remote.yaml": POLICY.replace("review_months: 12", 'review_months: "12"'),
+        "settings/trust.yaml": TRUST + "scheme_of_delegation:\n  policies:\n    remote:\n      stages: [board]\n",
+    }))
+    assert problems_of(root) == ["clauses/policies/remote.yaml:6:1: review_months: must be a whole number, not text"]
+
+
+def test_a_policy_whose_id_is_not_its_file_name_is_reported_once(mini):
+    from tests.conftest import POLICY
+
+    root = mini(with_handbook({
+        "clauses/policies/remote.yaml": POLICY.replace("id: remote", "id: remote-working"),
+        "clauses/policies/handbook.yaml": HANDBOOK.replace("related: [remote]", "related: [remote-workin]")}))
+    assert problems_of(root) == [
+        "clauses/policies/handbook.yaml:8:11: related[0]: unknown policy 'remote-workin' (did you mean 'remote'?)",
+        "clauses/policies/remote.yaml:1:1: id: 'remote-working' does not match the file name "
+        "(rename the file to remote-working.yaml or set id: remote)",
+    ]
+
+
+def test_an_indirect_include_loop_is_reported_with_its_chain(mini):
+    from tests.conftest import POLICY
+
+    root = mini(with_handbook({"clauses/policies/remote.yaml": POLICY + "  - include: handbook\n"}))
+    assert problems_of(root) == [
+        "clauses/policies/handbook.yaml:12:5: parts[1].include: including 'remote' makes a loop: "
+        "handbook -> remote -> handbook (see clauses/policies/remote.yaml:11:5) (an included policy must not "
+        "include, directly or through others, the policy that includes it)"]
+    root = mini({"clauses/policies/remote.yaml": POLICY + "  - include: remote\n"})
+    assert problems_of(root) == [
+        "clauses/policies/remote.yaml:11:5: parts[1].include: including 'remote' makes a loop: remote -> remote "
+        "(an included policy must not include, directly or through others, the policy that includes it)"]
