@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from . import schema
+from . import characters, schema
 from .archive import check_archive
 from .conditions import applies, setting_facts
 from .context import ROOTS, clause_context, merge, settings_key
@@ -20,7 +20,7 @@ from .load import Sources
 from .scheme import stages
 from .model import ChangeNote, Clause, Library, Part, Policy, Project, Setting, freeze
 from .templating import TemplateProblem, Variable, column_of, compile_template, missing, variables
-from .yamlfile import YamlDoc
+from .yamlfile import YamlDoc, dotted
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
@@ -41,6 +41,7 @@ def frame_source() -> str:
 def validate(sources: Sources) -> Project:
     """Check everything in `sources`; return the Project or raise with every problem."""
     problems: list[Problem] = list(sources.problems)
+    problems.extend(_character_problems(sources))
     # Each file is checked on its own, so one broken file hides nothing else: only the checks
     # that need a broken file's contents (a school's local authority needs trust.yaml, say) wait.
     library = _library(sources, problems)
@@ -112,6 +113,53 @@ def _digest(sources: Sources) -> str:
         if doc is not None:
             h.update(doc.shown.encode() + b"\0" + repr(doc.data).encode() + b"\0" + doc.body.encode())
     return h.hexdigest()
+
+
+# --- characters ------------------------------------------------------------------------
+
+def _character_problems(sources: Sources) -> list[Problem]:
+    """Characters a value (or clause text) holds that no document can carry or the PDF draw."""
+    found: list[tuple[YamlDoc, tuple[Any, ...] | tuple[int, int], str, bool]] = []  # doc, key or (line, col), text
+
+    def walk(doc: YamlDoc, value: Any, key: tuple[Any, ...]) -> None:
+        if isinstance(value, str):
+            if characters.suspicious(value):
+                found.append((doc, key, value, True))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(doc, v, key + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(doc, v, key + (i,))
+
+    docs = [d for d in (sources.library, sources.trust) if d is not None]
+    for doc in (*docs, *sources.clauses, *sources.policies, *sources.settings):
+        walk(doc, doc.data, ())
+        for i, line in enumerate(doc.body.splitlines()):
+            if characters.suspicious(line):
+                found.append((doc, (doc.body_line + i, 0), line, False))
+    if not found:
+        return []
+    cannot = characters.undrawable({c for *_, text, _ in found for c in text})
+    problems = []
+    for doc, where, text, is_key in found:
+        if is_key:
+            line, col = doc.where(where)
+            key = dotted(where)
+        else:
+            line, col, key = where[0], 0, ""
+        bad = [c for c in dict.fromkeys(text) if characters.not_text(c)]
+        for char in bad:
+            problems.append(Problem(doc.shown, line, col or text.index(char) + 1, key,
+                                    f"contains {characters.describe(char)}, {characters.not_text(char)}",
+                                    "remove it: in YAML, an escape such as \\0 or \\uFFFE in double quotes makes one"))
+        missing = [c for c in dict.fromkeys(text) if c in cannot]
+        if missing:
+            problems.append(Problem(doc.shown, line, col or text.index(missing[0]) + 1, key,
+                                    "the PDF's fonts cannot draw " + ", ".join(characters.describe(c) for c in missing),
+                                    "use other characters or leave them out: the PDF has no font for emoji and "
+                                    "many scripts"))
+    return problems
 
 
 # --- library: clauses, policies, options ---------------------------------------------

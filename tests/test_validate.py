@@ -237,3 +237,13 @@ def test_an_indirect_include_loop_is_reported_with_its_chain(mini):
     assert problems_of(root) == [
         "clauses/policies/remote.yaml:11:5: parts[1].include: including 'remote' makes a loop: remote -> remote "
         "(an included policy must not include, directly or through others, the policy that includes it)"]
+
+
+def test_lato_cmap_is_read_from_the_font_files():
+    from policykit import characters
+
+    lato = characters.lato()
+    assert {ord(c) for c in "Aaé£–’"} <= lato and ord("ж") not in lato and 0x1F600 not in lato
+    # Lato lacks them, Typst's own fonts draw them: names in these scripts build
+    assert characters.undrawable("Ysgol Gymraeg Ŵ ж Ω مدرسة Zoë") == set()
+    assert characters.undrawable("🏫 中文 a") == {"🏫", "中", "文"}
