@@ -89,7 +89,7 @@ def _build(root: Path | str = ".", settings: Iterable[str] | None = None, polici
     stale = state.stale_plans(plans)
     docs = render(Plan(project, tuple(stale)))
     work = state.outputs_to_make(docs)
-    with Staging(background=True) as staging:
+    with Staging(background=True, shown=out_dir) as staging:
         made: dict[tuple[str, str], dict[str, str]] = {}
 
         def sink(key: str, fmt: str, data: bytes) -> None:

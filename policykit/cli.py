@@ -11,6 +11,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
@@ -38,7 +39,10 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except PolicykitError as exc:
         for problem in exc.problems:
-            err.print(f"[red]error[/red] {_plain(str(problem))}")
+            # the path first, as editors and CI problem matchers expect; colour only on a terminal
+            line = Text(str(problem))
+            line.stylize("bold red", 0, len(problem.location) + 1)
+            err.print(line)
         count = len(exc.problems)
         err.print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
         sys.exit(exc.exit_code)
@@ -185,7 +189,8 @@ def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], sta
     else:
         _status_table(report)
     if ics is not None:
-        _run(lambda: write_files({ics: to_ics(report).encode("utf-8")}))
+        _run(lambda: write_files({ics: to_ics(report).encode("utf-8")},
+                                 hint="choose another file with --ics, or fix its folder's permissions"))
         click.echo(f"wrote {ics}", err=True)
     failing = report.failing(fail_on)
     if failing:

@@ -125,7 +125,7 @@ def test_full_disk_is_a_clear_error_and_changes_nothing(mini, monkeypatch):
     monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(policykit.OutputError) as err:
         policykit.build(root, formats="md")
-    assert "the disk is full; nothing was changed" in str(err.value)
+    assert str(err.value).startswith(f"{root / 'build'}: the disk is full; nothing was changed")  # the folder
     monkeypatch.undo()
     assert outputs(root / "build") == before
     assert not [p for p in (root / "build").rglob("*.tmp")]
@@ -139,3 +139,28 @@ def test_concurrent_approvals_of_one_text_record_it_once(mini):
     codes = [p.wait(timeout=300) for p in procs]
     assert codes.count(0) == 1, codes
     assert len(read_ledger(root / LEDGER)) == 1
+
+
+def test_a_refused_write_names_the_real_file_or_folder_and_the_option_to_change(mini, monkeypatch):
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from policykit.cli import main
+
+    root = mini()
+
+    def read_only(*args, dir=None, prefix="", **kwargs):  # as mkstemp fails in a read-only folder
+        raise PermissionError(errno.EACCES, "Permission denied", f"{dir}/{prefix}x1y2z3.tmp")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    ics = root / "reviews.ics"
+    result = CliRunner().invoke(main, ["status", "--root", str(root), "--ics", str(ics), "--format", "csv"])
+    assert result.exit_code == 3
+    assert (f"{ics}: cannot write here (read-only or no permission); nothing was changed (choose another file "
+            "with --ics, or fix its folder's permissions)") in result.stderr
+    assert ".tmp" not in result.stderr
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--format", "md", "--out", str(root / "out")])
+    assert result.exit_code == 3
+    assert (f"{root / 'out'}: cannot write here (read-only or no permission); nothing was changed (choose another "
+            "folder with --out, or fix its permissions)") in result.stderr
