@@ -14,17 +14,18 @@ from rich.console import Console
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, interrupts
 from .approve import approve as run_approve
 from .build import build as run_build, merge_manifests as run_merge
 from .check import check as run_check
 from .errors import PolicykitError
+from .interrupts import Terminated
 from .outdir import check_output_folder
 from .write import write_files
 
 T = TypeVar("T")
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 0, 1, 2, 3, 70
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 70, 130
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
@@ -47,9 +48,12 @@ def _run(action: Callable[[], T]) -> T:
         count = len(exc.problems)
         err.print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
         sys.exit(exc.exit_code)
+    except Terminated as exc:
+        err.print(f"stopped by {exc}; earlier outputs are unchanged.")
+        sys.exit(128 + exc.signum)
     except KeyboardInterrupt:
         err.print("interrupted; earlier outputs are unchanged.")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def _plain(text: str) -> str:
@@ -66,6 +70,7 @@ root_option = click.option("--root", type=click.Path(file_okay=False, path_type=
 @click.version_option(__version__, prog_name="policykit")
 def main() -> None:
     """Build every school's policies from a versioned clause library."""
+    interrupts.install()  # SIGTERM and Ctrl-C unwind the build: children end, temporary files go
 
 
 @main.command()

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Mapping
 
 from .errors import OutputError, Problem
+from .interrupts import deferred
 
 
 class Staging:
@@ -97,6 +98,11 @@ class Staging:
             raise self._error
         with self._lock:
             staged, self._staged = sorted(self._staged), []
+        with deferred():  # a signal waits until every output is in place: no half-renamed build
+            self._rename(staged)
+        return [path for path, _ in staged]
+
+    def _rename(self, staged: list[tuple[Path, str]]) -> None:
         for i, (path, tmp) in enumerate(staged):
             try:
                 os.replace(tmp, path)
@@ -104,7 +110,6 @@ class Staging:
                 with self._lock:
                     self._staged = staged[i:]
                 raise OutputError(_problem(exc, self._shown or path, self._hint)) from None
-        return [path for path, _ in staged]
 
     def discard(self) -> None:
         self._finish_writing()

@@ -164,3 +164,82 @@ def test_a_refused_write_names_the_real_file_or_folder_and_the_option_to_change(
     assert result.exit_code == 3
     assert (f"{root / 'out'}: cannot write here (read-only or no permission); nothing was changed (choose another "
             "folder with --out, or fix its permissions)") in result.stderr
+
+
+def many_schools(mini, count: int = 12) -> Path:
+    """The mini trust with `count` schools: a build of it runs a few seconds, in several batches."""
+    from tests.conftest import SCHOOL
+
+    return mini({f"settings/school{i:02}.yaml": SCHOOL.format(name=f"School {i}", urn=f"2000{i:02}",
+                                                              phase="secondary" if i % 2 else "primary")
+                 for i in range(count)})
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """(comm, state, ppid, ...) of a process from /proc, or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    comm, rest = text.split(" (", 1)[1].rsplit(") ", 1)
+    return [comm, *rest.split()]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) and int(stat[2]) == pid:
+            out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    stat = _proc_stat(pid)
+    return stat is not None and stat[1] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stopped_build_ends_its_pandoc_children_and_leaves_no_temporary_folders(mini, signum, code):
+    import tempfile
+
+    root = many_schools(mini)
+    policykit.build(root, formats="md")  # the fast part done: the stopped build is converting
+    proc = run(["build", "--root", str(root), "-q", "--jobs", "2", "--format", "docx,html"])
+    deadline, pandocs = time.monotonic() + 60, []
+    while not pandocs and proc.poll() is None and time.monotonic() < deadline:
+        pandocs = [pid for pid in _children(proc.pid) if (_proc_stat(pid) or [""])[0] == "pandoc"]
+        time.sleep(0.005)
+    assert pandocs, "the build ended before any pandoc child was seen"
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err.decode()
+    assert "earlier outputs are unchanged" in err.decode()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pandocs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in pandocs if _alive(pid)]
+    assert not list(Path(tempfile.gettempdir()).glob(f"policykit-{proc.pid}-*"))
+    assert not list((root / "build").rglob("*.tmp"))
+    assert_whole(root / "build")
+
+
+def test_temporary_folders_of_a_killed_build_are_swept_by_the_next(mini):
+    import tempfile
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # its pid is now no process's
+    base = Path(tempfile.gettempdir())
+    stale = base / f"policykit-{gone.pid}-batch-test"
+    live = base / f"policykit-{os.getpid()}-batch-test"  # this test's own process: alive
+    other = base / "policykit-notapid-test"
+    for folder in (stale, live, other):
+        (folder / "inner").mkdir(parents=True, exist_ok=True)
+    try:
+        proc = run(["build", "--root", str(mini()), "-q", "--format", "docx"])
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        assert not stale.exists() and live.is_dir() and other.is_dir()
+    finally:
+        for folder in (stale, live, other):
+            subprocess.run(["rm", "-rf", str(folder)])
