@@ -48,29 +48,66 @@ def assert_whole(folder: Path) -> None:
             path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("delay", [0.4, 0.9, 1.4, 2.0])
-def test_killed_build_leaves_whole_outputs_and_the_next_build_recovers(mini, tmp_path, delay):
-    root = mini()
+def _staged(folder: Path) -> bool:
+    """A staged output (`.remote.docx.XXXX.tmp`) is in the folder: the build is writing."""
+    return any(not p.name.startswith(".policykit-stat") for p in folder.rglob(".*.tmp"))
+
+
+def _pandoc_running(pid: int) -> bool:
+    return any((_proc_stat(kid) or [""])[0] == "pandoc" for kid in _children(pid))
+
+
+@pytest.mark.parametrize("moment", [
+    "converting",  # a pandoc child is running: nothing staged yet
+    "staging",  # the first batch's outputs are staged beside their targets, the rest converting
+    "midway",  # half the time a build of the same inputs took: wherever that is
+])
+def test_killed_build_leaves_whole_outputs_and_the_next_build_recovers(mini, tmp_path, moment):
+    if moment == "converting" and not Path("/proc/self/stat").exists():
+        pytest.skip("reads child processes from /proc")
+    root = many_schools(mini)  # 14 documents: two batches, a build of a second or two
     policykit.build(root)
     (root / "clauses" / "remote-working" / "rw-phones.md").write_text(
         CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first"))
-    proc = run(["build", "--root", str(root), "-q", "--jobs", "2"])
-    time.sleep(delay)
+    build = ["build", "--root", str(root), "-q", "--jobs", "1" if moment == "staging" else "2"]
+    # the same build of the same inputs into a fresh folder: how long it takes, and what it makes
+    fresh = tmp_path / "fresh"
+    started = time.monotonic()
+    assert run(build + ["--out", str(fresh)]).wait(timeout=120) == 0
+    took = time.monotonic() - started
+    build_dir = root / "build"
+
+    proc = run(build)
+    if moment == "midway":
+        time.sleep(took / 2)
+    else:
+        happened = {"converting": lambda: _pandoc_running(proc.pid), "staging": lambda: _staged(build_dir)}[moment]
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and not happened() and time.monotonic() < deadline:
+            time.sleep(0.002)
+    orphans = _children(proc.pid) if Path("/proc").is_dir() else []
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
-    assert_whole(root / "build")
+    assert proc.returncode == -signal.SIGKILL, f"the build had finished ({moment}, {took:.2f} s): nothing was tested"
+    assert_whole(build_dir)
+    deadline = time.monotonic() + 60  # pandoc outlives a SIGKILLed parent until its batch is done
+    while any(_alive(pid) for pid in orphans) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
     # the next build recovers: the same files as a clean build of the same inputs, no leftovers
-    policykit.build(root)
-    fresh = tmp_path / "fresh"
-    policykit.build(root, out=fresh)
-    got = outputs(root / "build")
-    want = outputs(fresh)
+    recovery = run(["build", "--root", str(root), "-q"])
+    _, err = recovery.communicate(timeout=120)
+    assert recovery.returncode == 0, err.decode()
+    got, want = outputs(build_dir), outputs(fresh)
     assert set(got) == set(want)
     for rel in want:
         if rel != "manifest.json":
             assert got[rel] == want[rel], rel
-    assert not [p for p in (root / "build").rglob("*.tmp")]
-    assert "always dial 141 first" in (root / "build" / "alpha" / "remote.md").read_text()
+    assert not [p for p in build_dir.rglob("*.tmp")]
+    assert "always dial 141 first" in (build_dir / "alpha" / "remote.md").read_text()
+    import tempfile
+
+    assert not list(Path(tempfile.gettempdir()).glob(f"policykit-{proc.pid}-*"))  # swept by the next build
 
 
 def test_two_builds_at_once(mini, tmp_path):
