@@ -42,6 +42,9 @@ def validate(sources: Sources) -> Project:
     """Check everything in `sources`; return the Project or raise with every problem."""
     problems: list[Problem] = list(sources.problems)
     problems.extend(_character_problems(sources))
+    from .releases import history_problems  # here: releases builds on this module's checks
+
+    problems.extend(history_problems(sources))
     # Each file is checked on its own, so one broken file hides nothing else: only the checks
     # that need a broken file's contents (a school's local authority needs trust.yaml, say) wait.
     library = _library(sources, problems)

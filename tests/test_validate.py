@@ -251,3 +251,19 @@ def test_lato_cmap_is_read_from_the_font_files():
     # Lato lacks them, Typst's own fonts draw them: names in these scripts build
     assert characters.undrawable("Ysgol Gymraeg Ŵ ж Ω مدرسة Zoë") == set()
     assert characters.undrawable("🏫 中文 a") == {"🏫", "中", "文"}
+
+
+def test_a_clause_version_an_earlier_release_had_needs_its_history_file(mini):
+    from tests.conftest import LIBRARY
+
+    # rw-phones is 1.1.0 now, but was 1.0.0 (dated 2024-09-01) in release 2024.1
+    library = LIBRARY + '  - release: "2024.1"\n    date: 2024-09-01\n    notes: [First release.]\n'
+    root = mini({"clauses/library.yaml": library})
+    assert problems_of(root) == [
+        "clauses/remote-working/rw-phones.md:12:5: changelog[1]: version 1.0.0 was in library release 2024.1, but "
+        "clauses/history/rw-phones@1.0.0.md is missing (put that version's text there, e.g. git show "
+        "REV:clauses/remote-working/rw-phones.md > clauses/history/rw-phones@1.0.0.md; diff --from release:2024.1 "
+        "rebuilds the release from it)"]
+    (root / "clauses" / "history").mkdir()
+    (root / "clauses" / "history" / "rw-phones@1.0.0.md").write_text("old text")
+    policykit.validate(root)
