@@ -19,7 +19,7 @@ from .ledger import LEDGER, Approval, chain_problems, to_approval
 from .load import Sources
 from .scheme import stages
 from .model import ChangeNote, Clause, Library, Part, Policy, Project, Setting, freeze
-from .templating import TemplateProblem, Variable, column_of, compile_template, missing, variables
+from .templating import TemplateProblem, Variable, column_of, compile_template, dead, missing, variables
 from .yamlfile import YamlDoc, dotted
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -535,6 +535,8 @@ def _check_variables(library: Library, trust: Mapping[str, Any], settings: Mappi
                         continue
                     checked.add(cid)
                     for var in variables(clause.body):
+                        if var.when and dead(var.when, ctx):
+                            continue  # under an `if` this school's settings rule out: never rendered
                         gap = missing(var.path, ctx) if var.path[0] in ROOTS else None
                         if gap:
                             where, key = settings_key(gap, setting.path, la_key)

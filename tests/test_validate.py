@@ -267,3 +267,19 @@ def test_a_clause_version_an_earlier_release_had_needs_its_history_file(mini):
     (root / "clauses" / "history").mkdir()
     (root / "clauses" / "history" / "rw-phones@1.0.0.md").write_text("old text")
     policykit.validate(root)
+
+
+def test_a_variable_under_an_if_the_schools_settings_rule_out_is_not_asked_for(mini):
+    from tests.conftest import POLICY, TRUST
+
+    # work_phones is false for alpha (the trust's default) and true for beta: only beta renders
+    # the branch, so only beta needs options.platform (which the trust no longer gives)
+    clause = CLAUSE_PHONES.replace("Use your work phone to call families.",
+                                   "Use your work phone, or {{ options.platform }}, to call families.")
+    beta = SCHOOL.format(name="Beta", urn="100002", phase="secondary") + "options:\n  work_phones: true\n"
+    root = mini({"clauses/remote-working/rw-phones.md": clause, "settings/beta.yaml": beta,
+                 "settings/trust.yaml": TRUST.replace("    platform: Teams\n", ""),
+                 "clauses/policies/remote.yaml": POLICY.replace("[rw-phones, rw-platform]", "[rw-phones]")})
+    assert problems_of(root) == [
+        "clauses/remote-working/rw-phones.md:17:28: options.platform: not set for settings/beta.yaml (clause rw-phones) "
+        "(set options.platform in settings/beta.yaml or under defaults in settings/trust.yaml)"]
