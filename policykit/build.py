@@ -11,6 +11,7 @@ from .convert import Converter, Pandoc
 from .errors import Problem, UsageError
 from .load import load
 from .lock import build_lock
+from .outdir import check_output_folder
 from .model import Project
 from .parallel import convert, default_jobs
 from .record import MANIFEST, manifest_bytes, read_manifest, sha256
@@ -47,6 +48,7 @@ def build(root: Path | str = ".", settings: Iterable[str] | None = None, policie
     One build at a time writes to an output folder (a second waits); see `_build`.
     """
     out_dir = Path(out) if out is not None else Path(root) / "build"
+    check_output_folder(root, out_dir)
     with build_lock(out_dir):
         return _build(root, settings, policies, formats, out_dir, progress, converter, jobs, force, shard)
 
@@ -89,7 +91,7 @@ def _build(root: Path | str = ".", settings: Iterable[str] | None = None, polici
     stale = state.stale_plans(plans)
     docs = render(Plan(project, tuple(stale)))
     work = state.outputs_to_make(docs)
-    with Staging(background=True) as staging:
+    with Staging(background=True, shown=out_dir) as staging:
         made: dict[tuple[str, str], dict[str, str]] = {}
 
         def sink(key: str, fmt: str, data: bytes) -> None:

@@ -11,18 +11,21 @@ from typing import Any, Callable, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, interrupts
 from .approve import approve as run_approve
 from .build import build as run_build, merge_manifests as run_merge
 from .check import check as run_check
 from .errors import PolicykitError
+from .interrupts import Terminated
+from .outdir import check_output_folder
 from .write import write_files
 
 T = TypeVar("T")
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 0, 1, 2, 3, 70
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 70, 130
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
@@ -38,13 +41,19 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except PolicykitError as exc:
         for problem in exc.problems:
-            err.print(f"[red]error[/red] {_plain(str(problem))}")
+            # the path first, as editors and CI problem matchers expect; colour only on a terminal
+            line = Text(str(problem))
+            line.stylize("bold red", 0, len(problem.location) + 1)
+            err.print(line)
         count = len(exc.problems)
         err.print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
         sys.exit(exc.exit_code)
+    except Terminated as exc:
+        err.print(f"stopped by {exc}; earlier outputs are unchanged.")
+        sys.exit(128 + exc.signum)
     except KeyboardInterrupt:
         err.print("interrupted; earlier outputs are unchanged.")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def _plain(text: str) -> str:
@@ -61,6 +70,7 @@ root_option = click.option("--root", type=click.Path(file_okay=False, path_type=
 @click.version_option(__version__, prog_name="policykit")
 def main() -> None:
     """Build every school's policies from a versioned clause library."""
+    interrupts.install()  # SIGTERM and Ctrl-C unwind the build: children end, temporary files go
 
 
 @main.command()
@@ -185,7 +195,8 @@ def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], sta
     else:
         _status_table(report)
     if ics is not None:
-        _run(lambda: write_files({ics: to_ics(report).encode("utf-8")}))
+        _run(lambda: write_files({ics: to_ics(report).encode("utf-8")},
+                                 hint="choose another file with --ics, or fix its folder's permissions"))
         click.echo(f"wrote {ics}", err=True)
     failing = report.failing(fail_on)
     if failing:
@@ -234,6 +245,8 @@ def site(root: Path, out: Path | None, as_of: Any) -> None:
     """Write the governors' static site: dashboard, school and policy pages, redlines, library."""
     from .site import site as run_site
 
+    if out is not None:
+        _run(lambda: check_output_folder(root, out))
     result = _run(lambda: run_site(root, out, as_of.date() if as_of else None))
     click.echo(f"wrote {len(result.pages)} pages ({len(result.files)} files, {len(result.changed)} changed) as of "
                f"{result.as_of.isoformat()}; open {result.out / 'index.html'}")
@@ -296,6 +309,8 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
     if not setting or not policy:
         usage("policykit diff", "give SETTING and POLICY (or --library FROM TO)",
               "e.g. policykit diff oakfield acceptable-use --from release:2024.1")
+    if out is not None:
+        _run(lambda: check_output_folder(root, out))
     result = _run(lambda: run_diff(root, setting, policy, old, new, out, _split((formats,)) or []))
     click.echo(f"{setting}/{policy}: from {result.old.label} to {result.new.label}")
     for line in result.comparison.lines():

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
+from . import children, scratch
 from .errors import PolicykitError, Problem
 
 # Library text is trusted Markdown, but never raw output-format code: raw HTML, TeX and
@@ -98,7 +98,7 @@ class Pandoc:
         return results
 
     def _run(self, jobs: Sequence[Job], epoch: int) -> list[list[bytes]]:
-        with tempfile.TemporaryDirectory(prefix="policykit-") as tmp:
+        with scratch.folder("batch") as tmp:
             work = Path(tmp)
             spec: dict[str, Any] = {"reader": READER, "report": str(work / "failures.txt"), "jobs": []}
             for i, job in enumerate(jobs):
@@ -109,8 +109,8 @@ class Pandoc:
                     for n, out in enumerate(job.outputs)]})
             (work / "jobs.json").write_text(json.dumps(spec), encoding="utf-8")
             env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "LANG": "C.UTF-8"}
-            proc = subprocess.run([pandoc_path(), "lua", asset("pandoc/batch.lua"), str(work / "jobs.json")],
-                                  capture_output=True, env=env, cwd=tmp)
+            proc = children.run([pandoc_path(), "lua", asset("pandoc/batch.lua"), str(work / "jobs.json")],
+                                env=env, cwd=tmp)
             report = work / "failures.txt"
             failures = report.read_text(encoding="utf-8").strip() if report.exists() else ""
             if proc.returncode != 0 or failures:

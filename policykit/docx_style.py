@@ -11,7 +11,6 @@ import atexit
 import io
 import shutil
 import subprocess
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 
+from . import children, scratch
 from .convert import pandoc_path
 from .docx_fonts import FONT
 
@@ -67,7 +67,7 @@ def _cached(primary: str, accent: str) -> str:
 @lru_cache(maxsize=1)
 def _cache_dir() -> Path:
     # private to this process (mkdtemp is mode 0700): nobody else can swap the styles
-    folder = Path(tempfile.mkdtemp(prefix="policykit-style-"))
+    folder = scratch.mkdtemp("style")
     atexit.register(shutil.rmtree, folder, True)
     return folder
 
@@ -75,8 +75,10 @@ def _cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def pandoc_reference() -> bytes:
     """pandoc's default reference.docx: every style its DOCX writer uses, to restyle here."""
-    return subprocess.run([pandoc_path(), "--print-default-data-file", "reference.docx"],
-                          capture_output=True, check=True).stdout
+    proc = children.run([pandoc_path(), "--print-default-data-file", "reference.docx"])
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args, proc.stdout, proc.stderr)
+    return proc.stdout
 
 
 def build_reference(primary: str, accent: str) -> bytes:

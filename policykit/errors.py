@@ -19,12 +19,18 @@ class Problem:
     message: str = ""
     hint: str = ""
 
-    def __str__(self) -> str:
+    @property
+    def location(self) -> str:
+        """`path:line:col` (as much of it as is known), as editors and CI problem matchers read it."""
         where = self.path
         if self.line:
             where += f":{self.line}"
             if self.column:
                 where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        where = self.location
         text = f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"

@@ -28,10 +28,10 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     """Hold the output folder's lock: a second build waits for the first to finish.
 
     Once it holds the lock, no other build can be writing here, so temporary files left
-    by a build that was killed part-way are removed.
+    by a build that was killed part-way are removed. The folder itself is not made here: a
+    build that stops at validation creates nothing (staging makes folders as files arrive).
     """
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
         handle = open(_lock_path(out_dir), "a+")
     except OSError as exc:
         raise OutputError(os_problem(exc)) from None

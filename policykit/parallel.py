@@ -15,6 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
+from . import children
 from .convert import Converter
 
 if TYPE_CHECKING:
@@ -103,5 +104,12 @@ def convert(work: Sequence[tuple[RenderedDocument, tuple[str, ...]]], converter:
             done += len(batch)
             if progress:
                 progress(done, total, batch[-1].key)
+    except BaseException:
+        # interrupted (or a batch failed): end the workers' pandoc now, rather than wait for it
+        children.stop()
+        raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            children.resume()

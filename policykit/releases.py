@@ -106,6 +106,42 @@ def _clause_docs(sources: Sources, release: Release, problems: list[Problem]) ->
     return docs
 
 
+def history_problems(sources: Sources) -> list[Problem]:
+    """Each clause's text at each release must survive: the current file when the release had
+    its current version, else clauses/history/<id>@<version>.md (what `diff --from release:R`
+    rebuilds it from). Reported at the clause's changelog entry for that version.
+
+    The current release (library.yaml's `release`) is built from the current files, edits
+    dated after it included (work towards the next release): it needs no history."""
+    history = sources.root / HISTORY
+    problems = []
+    data = sources.library.data if sources.library is not None else None
+    current = str(data.get("release")) if isinstance(data, dict) else None
+    dated = [r for r in releases(sources) if r.date != date.min and r.name != current]
+    for doc in sources.clauses:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        cid, changelog = data.get("id"), data.get("changelog")
+        if not isinstance(cid, str) or not isinstance(changelog, list):
+            continue
+        needed: dict[str, list[str]] = {}
+        for release in dated:
+            version = _version_at(changelog, release.date)
+            if version is not None and version != str(data.get("version")):
+                needed.setdefault(version, []).append(release.name)
+        for version, names in needed.items():
+            path = history / f"{cid}@{version}.md"
+            if path.is_file():
+                continue
+            index = next((i for i, e in enumerate(changelog) if isinstance(e, dict) and str(e.get("version")) == version), 0)
+            shown = display_path(path, sources.root)
+            problems.append(doc.problem(("changelog", index), f"version {version} was in library release"
+                                        f"{'s' if len(names) > 1 else ''} {', '.join(sorted(names))}, but {shown} "
+                                        "is missing", f"put that version's text there, e.g. git show "
+                                        f"REV:{doc.shown} > {shown}; diff --from release:{sorted(names)[0]} "
+                                        "rebuilds the release from it"))
+    return problems
+
+
 def _history_doc(path: Path, root: Path, section: str | None, problems: list[Problem],
                  needed: str) -> YamlDoc | None:
     """A history file, placed (for validate's file-name checks) where its clause would live."""
@@ -195,4 +231,4 @@ def _day(value: Any) -> date:
         return date.min
 
 
-__all__ = ["Release", "releases", "find_release", "library_at", "semver"]
+__all__ = ["Release", "releases", "find_release", "library_at", "semver", "history_problems"]

@@ -74,8 +74,8 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
             try:
                 text = render_template(clause.body, context)
             except TemplateProblem as exc:
-                raise _ClauseFailure(Problem(clause.path, clause.body_line + max(exc.line, 1) - 1, 0, "",
-                                             f"{exc.message} (building {doc.key})")) from None
+                raise _ClauseFailure(Problem(clause.path, clause.body_line + max(exc.line, 1) - 1, exc.column,
+                                             exc.key, f"{exc.message} (building {doc.key})")) from None
             adaptation = context["adaptations"].get(clause.id)
             if adaptation:
                 local = local_text(adaptation.get("replace") or adaptation["append"])
@@ -115,7 +115,7 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
         "subject": f"{policy.title} for {doc.setting.name}",
     }
     try:
-        markdown = render_template(frame_source(), context)
+        markdown = render_template(frame_source(), context, limit=None)  # the engine's own frame: clauses are bounded
     except TemplateProblem as exc:
         raise _ClauseFailure(Problem(doc.setting.path, 0, 0, "", f"{exc.message} (building {doc.key})")) from None
     avoided = _avoided_terms(doc, texts, markdown)

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from . import schema
+from . import characters, schema
 from .archive import check_archive
 from .conditions import applies, setting_facts
 from .context import ROOTS, clause_context, merge, settings_key
@@ -19,8 +19,8 @@ from .ledger import LEDGER, Approval, chain_problems, to_approval
 from .load import Sources
 from .scheme import stages
 from .model import ChangeNote, Clause, Library, Part, Policy, Project, Setting, freeze
-from .templating import TemplateProblem, compile_template, missing, variables
-from .yamlfile import YamlDoc
+from .templating import TemplateProblem, Variable, column_of, compile_template, dead, missing, variables
+from .yamlfile import YamlDoc, dotted
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
@@ -41,17 +41,24 @@ def frame_source() -> str:
 def validate(sources: Sources) -> Project:
     """Check everything in `sources`; return the Project or raise with every problem."""
     problems: list[Problem] = list(sources.problems)
+    problems.extend(_character_problems(sources))
+    from .releases import history_problems  # here: releases builds on this module's checks
+
+    problems.extend(history_problems(sources))
+    # Each file is checked on its own, so one broken file hides nothing else: only the checks
+    # that need a broken file's contents (a school's local authority needs trust.yaml, say) wait.
     library = _library(sources, problems)
     trust = _trust(sources, problems)
-    settings = _settings(sources, trust, library, problems) if trust is not None else {}
+    settings = _settings(sources, trust, library, problems)
     if library is not None and trust is not None:
         _check_variables(library, trust, settings, problems)
         _check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
-    if library is not None and trust is not None and sources.trust is not None:
+    if trust is not None and sources.trust is not None:
+        known = policy_names(sources)
         for pid in trust.get("scheme_of_delegation", {}).get("policies", {}):
-            if pid not in library.policies:
+            if pid not in known:
                 problems.append(sources.trust.problem(("scheme_of_delegation", "policies", pid),
-                                                      f"unknown policy '{pid}'", did_you_mean(pid, library.policies)))
+                                                      f"unknown policy '{pid}'", did_you_mean(pid, known)))
     approvals = _ledger(sources, library, trust, settings, problems)
     archived = check_archive(sources.archive, approvals, problems)
     if problems:
@@ -88,8 +95,10 @@ def _ledger(sources: Sources, library: Library | None, trust: Mapping[str, Any] 
             continue
         policy = library.policies.get(record.policy)
         if policy is None:
-            problems.append(Problem(shown, entry.line, 0, where, f"unknown policy '{record.policy}'",
-                                    did_you_mean(record.policy, library.policies)))
+            known = policy_names(sources)
+            if record.policy not in known:  # a known but broken policy reports its own problem
+                problems.append(Problem(shown, entry.line, 0, where, f"unknown policy '{record.policy}'",
+                                        did_you_mean(record.policy, known)))
             continue
         allowed = stages(trust, policy, settings[record.setting].values["school"]["type"])
         if record.stage not in allowed:
@@ -109,23 +118,66 @@ def _digest(sources: Sources) -> str:
     return h.hexdigest()
 
 
+# --- characters ------------------------------------------------------------------------
+
+def _character_problems(sources: Sources) -> list[Problem]:
+    """Characters a value (or clause text) holds that no document can carry or the PDF draw."""
+    found: list[tuple[YamlDoc, tuple[Any, ...] | tuple[int, int], str, bool]] = []  # doc, key or (line, col), text
+
+    def walk(doc: YamlDoc, value: Any, key: tuple[Any, ...]) -> None:
+        if isinstance(value, str):
+            if characters.suspicious(value):
+                found.append((doc, key, value, True))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(doc, v, key + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(doc, v, key + (i,))
+
+    docs = [d for d in (sources.library, sources.trust) if d is not None]
+    for doc in (*docs, *sources.clauses, *sources.policies, *sources.settings):
+        walk(doc, doc.data, ())
+        for i, line in enumerate(doc.body.splitlines()):
+            if characters.suspicious(line):
+                found.append((doc, (doc.body_line + i, 0), line, False))
+    if not found:
+        return []
+    cannot = characters.undrawable({c for *_, text, _ in found for c in text})
+    problems = []
+    for doc, where, text, is_key in found:
+        if is_key:
+            line, col = doc.where(where)
+            key = dotted(where)
+        else:
+            line, col, key = where[0], 0, ""
+        bad = [c for c in dict.fromkeys(text) if characters.not_text(c)]
+        for char in bad:
+            problems.append(Problem(doc.shown, line, col or text.index(char) + 1, key,
+                                    f"contains {characters.describe(char)}, {characters.not_text(char)}",
+                                    "remove it: in YAML, an escape such as \\0 or \\uFFFE in double quotes makes one"))
+        missing = [c for c in dict.fromkeys(text) if c in cannot]
+        if missing:
+            problems.append(Problem(doc.shown, line, col or text.index(missing[0]) + 1, key,
+                                    "the PDF's fonts cannot draw " + ", ".join(characters.describe(c) for c in missing),
+                                    "use other characters or leave them out: the PDF has no font for emoji and "
+                                    "many scripts"))
+    return problems
+
+
 # --- library: clauses, policies, options ---------------------------------------------
 
 def _library(sources: Sources, problems: list[Problem]) -> Library | None:
     doc = sources.library
-    if doc is None:
-        return None
-    lib_problems = schema.check(doc, "library")
+    lib_problems = schema.check(doc, "library") if doc is not None else []
     problems.extend(lib_problems)
-    options: Mapping[str, Any] = doc.data.get("options", {}) if isinstance(doc.data, dict) else {}
-    if not isinstance(options, dict):
-        options = {}
+    options = declared_options(sources)
     clauses = _clauses(sources.clauses, options, problems)
     # a clause file that is itself broken is reported once, not again by each policy naming it
     broken = {d.path.stem for d in sources.clauses if d.path.stem not in clauses}
     broken |= {Path(p.path).stem for p in sources.problems if p.path.endswith(".md")}
-    policies = _policies(sources.policies, clauses, problems, broken)
-    if lib_problems:
+    policies = _policies(sources.policies, clauses, problems, broken, policy_names(sources))
+    if doc is None or lib_problems:
         return None
     return Library(
         name=doc.data["name"],
@@ -138,7 +190,17 @@ def _library(sources: Sources, problems: list[Problem]) -> Library | None:
     )
 
 
-def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any], problems: list[Problem]) -> dict[str, Clause]:
+def declared_options(sources: Sources) -> Mapping[str, Any] | None:
+    """The options clauses/library.yaml declares, or None when that file is missing or unreadable
+    (then nothing can be said about which options exist, and no option is checked)."""
+    data = sources.library.data if sources.library is not None else None
+    if not isinstance(data, dict):
+        return None
+    options = data.get("options", {})
+    return options if isinstance(options, dict) else None
+
+
+def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any] | None, problems: list[Problem]) -> dict[str, Clause]:
     clauses: dict[str, Clause] = {}
     seen: dict[str, str] = {}
     for doc in docs:
@@ -163,7 +225,7 @@ def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any], problems: list
             problems.append(doc.problem(("changelog", 0, "version"),
                                         f"newest changelog entry is {data['changelog'][0]['version']} but the "
                                         f"clause is version {data['version']}", "add a changelog entry first"))
-        for name, value in data.get("conditions", {}).get("options", {}).items():
+        for name, value in data.get("conditions", {}).get("options", {}).items() if options is not None else ():
             key = ("conditions", "options", name)
             if name not in options:
                 problems.append(doc.problem(key, f"unknown option '{name}'",
@@ -183,12 +245,15 @@ def _clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any], problems: list
 
 
 def _body_problems(doc: YamlDoc) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     try:
         compile_template(doc.body)
     except TemplateProblem as exc:
-        problems.append(Problem(doc.shown, doc.body_line + exc.line - 1, 0, "", exc.message))
-        return problems
+        line = doc.body_line + exc.line - 1
+        if not (0 < exc.line <= len(doc.body.splitlines()) and _TAGS.search(doc.body.splitlines()[exc.line - 1])):
+            problems.append(Problem(doc.shown, line, 0, "", exc.message))
+            return problems
+        # an include or import: the line check below says so, with its hint
     fenced = False
     for i, line in enumerate(doc.body.splitlines()):
         at = doc.body_line + i
@@ -209,12 +274,18 @@ def _body_problems(doc: YamlDoc) -> list[Problem]:
         elif not fenced and _HEADING.match(line):
             problems.append(Problem(doc.shown, doc.body_line + i, 1, "", "headings are not allowed in a clause body",
                                     "the clause title is its heading; split it into two clauses"))
+    lines = doc.body.splitlines()
     for var in variables(doc.body):
         if var.path[0] not in ROOTS:
-            problems.append(Problem(doc.shown, doc.body_line + var.line - 1, 0, var.dotted,
+            problems.append(Problem(doc.shown, doc.body_line + var.line - 1, _column(lines, var), var.dotted,
                                     f"unknown name '{var.path[0]}'",
                                     did_you_mean(var.path[0], ROOTS) or f"use one of: {', '.join(ROOTS)}"))
     return problems
+
+
+def _column(lines: list[str], var: Variable) -> int:
+    """Where on its line a template variable is written (0 when not written plainly)."""
+    return column_of(lines[var.line - 1], var.dotted) if 0 < var.line <= len(lines) else 0
 
 
 def _option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Any) -> list[Problem]:
@@ -229,24 +300,38 @@ def _option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Any) -> 
     return []
 
 
+def policy_names(sources: Sources) -> set[str]:
+    """Every policy the library has a file for, by file name, whether or not the file is sound:
+    a reference to a broken policy is not reported again as an unknown one."""
+    names = {d.path.stem for d in sources.policies}
+    names |= {Path(p.path).stem for p in sources.problems
+              if p.path.startswith("clauses/policies/") and p.path.endswith(".yaml")}
+    return names
+
+
 def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
-              broken: set[str] = frozenset()) -> dict[str, Policy]:
+              broken: set[str] = frozenset(), known: set[str] | None = None) -> dict[str, Policy]:
+    """The policies whose files are sound, keyed by file name (the id other files use).
+
+    `known` names every policy file (see `policy_names`); a reference to one that failed its
+    own checks counts as known, so only its own problem is reported."""
+    docs = list(docs)
+    known = set(known or ()) | {d.path.stem for d in docs}
     raw: dict[str, YamlDoc] = {}
     for doc in docs:
         found = schema.check(doc, "policy")
         if found:
             problems.extend(found)
             continue
-        pid = doc.data["id"]
-        if pid != doc.path.stem:
-            problems.append(doc.problem(("id",), f"'{pid}' does not match the file name",
-                                        f"rename the file to {pid}.yaml or set id: {doc.path.stem}"))
+        pid = doc.path.stem
+        if doc.data["id"] != pid:
+            problems.append(doc.problem(("id",), f"'{doc.data['id']}' does not match the file name",
+                                        f"rename the file to {doc.data['id']}.yaml or set id: {pid}"))
         raw[pid] = doc
+    loops = _include_loops(raw, problems)
     policies: dict[str, Policy] = {}
     for pid, doc in raw.items():
-        parts = _expand(pid, raw, clauses, problems, (), broken)
-        if parts is None:
-            continue
+        parts = _expand(pid, raw, clauses, problems, (), broken, known, loops)
         listed: dict[str, int] = {}
         for part in parts:
             for cid in part.clauses:
@@ -255,40 +340,75 @@ def _policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: 
             if count > 1 and cid in clauses:
                 problems.append(doc.problem(("parts",), f"clause '{cid}' appears {count} times in this policy"))
         for i, rel in enumerate(doc.data.get("related", [])):
-            if rel not in raw:
-                problems.append(doc.problem(("related", i), f"unknown policy '{rel}'", did_you_mean(rel, raw)))
+            if rel not in known:
+                problems.append(doc.problem(("related", i), f"unknown policy '{rel}'", did_you_mean(rel, known)))
         d = doc.data
         policies[pid] = Policy(
             id=pid, title=d["title"], version=d["version"], summary=d.get("summary", ""), owner=d["owner"],
             approver=d["approver"], review_months=d["review_months"], audience=d["audience"],
-            published=d.get("published", True), related=tuple(d.get("related", [])), parts=tuple(parts),
-            path=doc.shown,
+            published=d.get("published", True), related=tuple(r for r in d.get("related", []) if r in raw),
+            parts=tuple(parts), path=doc.shown,
         )
     return policies
 
 
-def _expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
-            chain: tuple[str, ...], broken: set[str] = frozenset()) -> list[Part] | None:
+def _includes(doc: YamlDoc) -> list[tuple[int, str]]:
+    return [(i, part["include"]) for i, part in enumerate(doc.data["parts"]) if "include" in part]
+
+
+def _include_loops(raw: Mapping[str, YamlDoc], problems: list[Problem]) -> set[tuple[str, int]]:
+    """Report each cycle of `include`s once, with its chain; return the includes that close one
+    (policy id, part index), which expansion then skips."""
+    closing: set[tuple[str, int]] = set()
+    reported = 0
+    for start in sorted(raw):
+        # the cycles through `start` whose other members all sort after it: each cycle found once
+        stack: list[tuple[str, list[tuple[str, int]]]] = [(start, [])]
+        while stack:
+            node, path = stack.pop()
+            for i, other in reversed(_includes(raw[node])):
+                if other == start:
+                    chain = path + [(node, i)]
+                    closing.add((node, i))
+                    if reported < 20:  # a pathological library: enough to see the problem
+                        reported += 1
+                        problems.append(_loop_problem(raw, chain))
+                elif other in raw and other > start and other not in {n for n, _ in path} and other != node:
+                    stack.append((other, path + [(node, i)]))
+    return closing
+
+
+def _loop_problem(raw: Mapping[str, YamlDoc], chain: list[tuple[str, int]]) -> Problem:
+    first, i = chain[0]
+    names = " -> ".join([pid for pid, _ in chain] + [first])
+    doc = raw[first]
+    others = [raw[pid].shown + ":{}:{}".format(*raw[pid].where(("parts", j, "include"))) for pid, j in chain[1:]]
+    hint = "an included policy must not include, directly or through others, the policy that includes it"
+    return doc.problem(("parts", i, "include"), f"including '{raw[first].data['parts'][i]['include']}' makes a loop: "
+                       f"{names}" + (f" (see {', '.join(others)})" if others else ""), hint)
+
+
+def _expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem] | None,
+            chain: tuple[str, ...], broken: set[str] = frozenset(), known: set[str] = frozenset(),
+            loops: set[tuple[str, int]] = frozenset()) -> list[Part]:
+    """A policy's parts with its includes expanded. Only the policy's own parts report
+    problems (`problems` is None inside an include: the included policy reports its own)."""
     doc = raw[pid]
     parts: list[Part] = []
     for i, part in enumerate(doc.data["parts"]):
         if "include" in part:
             other = part["include"]
             if other not in raw:
-                problems.append(doc.problem(("parts", i, "include"), f"unknown policy '{other}'",
-                                            did_you_mean(other, raw)))
+                if other not in known and problems is not None:
+                    problems.append(doc.problem(("parts", i, "include"), f"unknown policy '{other}'",
+                                                did_you_mean(other, known)))
                 continue
-            if other in chain + (pid,):
-                problems.append(doc.problem(("parts", i, "include"), f"including '{other}' makes a loop"))
-                continue
-            if not chain:
-                inner = _expand(other, raw, clauses, [], chain + (pid,))
-            else:
-                inner = _expand(other, raw, clauses, problems, chain + (pid,))
-            parts.extend(inner or [])
+            if (pid, i) in loops or other in chain + (pid,):
+                continue  # reported once, by _include_loops
+            parts.extend(_expand(other, raw, clauses, None, chain + (pid,), broken, known, loops))
             continue
         for j, cid in enumerate(part["clauses"]):
-            if cid not in clauses and cid not in broken and not chain:
+            if cid not in clauses and cid not in broken and problems is not None:
                 problems.append(doc.problem(("parts", i, "clauses", j), f"unknown clause '{cid}'",
                                             did_you_mean(cid, clauses)))
         parts.append(Part(part["heading"], part.get("intro", ""), tuple(c for c in part["clauses"] if c in clauses)))
@@ -304,8 +424,8 @@ def _trust(sources: Sources, problems: list[Problem]) -> dict[str, Any] | None:
     found = schema.check(doc, "trust")
     problems.extend(found)
     defaults = doc.data.get("defaults") if isinstance(doc.data, dict) else None
-    options = sources.library.data.get("options") if sources.library and isinstance(sources.library.data, dict) else None
-    if isinstance(defaults, dict) and isinstance(defaults.get("options"), dict) and isinstance(options, dict):
+    options = declared_options(sources)
+    if isinstance(defaults, dict) and isinstance(defaults.get("options"), dict) and options is not None:
         problems.extend(_option_problems(doc, defaults["options"], options, ("defaults", "options")))
     if found:
         return None
@@ -314,12 +434,13 @@ def _trust(sources: Sources, problems: list[Problem]) -> dict[str, Any] | None:
     return doc.data
 
 
-def _settings(sources: Sources, trust: Mapping[str, Any], library: Library | None,
+def _settings(sources: Sources, trust: Mapping[str, Any] | None, library: Library | None,
               problems: list[Problem]) -> dict[str, Setting]:
+    """Check every school file; return the schools, merged with the trust's defaults (none when
+    trust.yaml is broken: each school's own file is still checked)."""
     settings: dict[str, Setting] = {}
-    defaults = trust.get("defaults", {})
-    authorities = trust["local_authorities"]
-    options = library.options if library else {}
+    authorities = trust["local_authorities"] if trust is not None else _authorities(sources, problems)
+    options = declared_options(sources)
     for doc in sources.settings:
         sid = doc.path.stem
         if not _ID.match(sid):
@@ -330,19 +451,31 @@ def _settings(sources: Sources, trust: Mapping[str, Any], library: Library | Non
         problems.extend(found)
         data = doc.data if isinstance(doc.data, dict) else {}
         given = data.get("options") if isinstance(data.get("options"), dict) else {}
-        if library is not None:
+        if options is not None:
             problems.extend(_option_problems(doc, given, options))
         if found:
             continue
         la_key = data["school"]["local_authority"]
-        if la_key not in authorities:
+        if authorities is not None and la_key not in authorities:
             problems.append(doc.problem(("school", "local_authority"), f"unknown local authority '{la_key}'",
                                         did_you_mean(la_key, authorities) or
                                         "add it under local_authorities in settings/trust.yaml"))
             continue
-        values = merge(defaults, data)
+        if trust is None:
+            continue  # merging needs the trust's defaults
+        values = merge(trust.get("defaults", {}), data)
         settings[sid] = Setting(sid, doc.shown, freeze(values), freeze(authorities[la_key]))
     return settings
+
+
+def _authorities(sources: Sources, problems: list[Problem]) -> Mapping[str, Any] | None:
+    """A broken trust.yaml's local authorities, if that part of it is sound."""
+    data = sources.trust.data if sources.trust is not None else None
+    las = data.get("local_authorities") if isinstance(data, dict) else None
+    shown = sources.trust.shown if sources.trust is not None else ""
+    if not isinstance(las, dict) or any(p.path == shown and p.key.startswith("local_authorities") for p in problems):
+        return None
+    return las
 
 
 def _check_adaptations(library: Library, settings: Mapping[str, Setting], docs: Mapping[str, YamlDoc],
@@ -402,11 +535,14 @@ def _check_variables(library: Library, trust: Mapping[str, Any], settings: Mappi
                         continue
                     checked.add(cid)
                     for var in variables(clause.body):
+                        if var.when and dead(var.when, ctx):
+                            continue  # under an `if` this school's settings rule out: never rendered
                         gap = missing(var.path, ctx) if var.path[0] in ROOTS else None
                         if gap:
                             where, key = settings_key(gap, setting.path, la_key)
                             problems.append(Problem(
-                                clause.path, clause.body_line + var.line - 1, 0, var.dotted,
+                                clause.path, clause.body_line + var.line - 1,
+                                _column(clause.body.splitlines(), var), var.dotted,
                                 f"not set for {setting.path} (clause {cid})",
                                 f"set {key} in {where}" + ("" if where != setting.path else
                                                           " or under defaults in settings/trust.yaml")))

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Mapping
 
 from .errors import OutputError, Problem
+from .interrupts import deferred
 
 
 class Staging:
@@ -29,7 +30,11 @@ class Staging:
     calling `discard`) removes every staged file; `commit` renames them all into place.
     """
 
-    def __init__(self, background: bool = False, queued: int = 32) -> None:
+    def __init__(self, background: bool = False, queued: int = 32, shown: Path | str | None = None,
+                 hint: str = "choose another folder with --out, or fix its permissions") -> None:
+        # a failure names `shown` (the output folder) or else the file being written: never the
+        # temporary name, which the user never asked for and will not find
+        self._shown, self._hint = shown, hint
         self._staged: list[tuple[Path, str]] = []
         self._lock = threading.Lock()
         self._error: OutputError | None = None
@@ -77,7 +82,7 @@ class Staging:
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
-            raise OutputError(_problem(exc)) from None
+            raise OutputError(_problem(exc, self._shown or path, self._hint)) from None
 
     def _finish_writing(self) -> None:
         if self._queue is not None and self._writer is not None:
@@ -93,9 +98,18 @@ class Staging:
             raise self._error
         with self._lock:
             staged, self._staged = sorted(self._staged), []
-        for path, tmp in staged:
-            os.replace(tmp, path)
+        with deferred():  # a signal waits until every output is in place: no half-renamed build
+            self._rename(staged)
         return [path for path, _ in staged]
+
+    def _rename(self, staged: list[tuple[Path, str]]) -> None:
+        for i, (path, tmp) in enumerate(staged):
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:  # e.g. the target became a folder: the rest stay staged, then go
+                with self._lock:
+                    self._staged = staged[i:]
+                raise OutputError(_problem(exc, self._shown or path, self._hint)) from None
 
     def discard(self) -> None:
         self._finish_writing()
@@ -121,9 +135,11 @@ def _read_umask() -> int:
 _UMASK = _read_umask()  # at import, before any build thread could create a file meanwhile
 
 
-def write_files(files: Mapping[Path, bytes]) -> list[Path]:
-    """Write all `files` (path -> bytes); return the paths whose content changed."""
-    with Staging() as staging:
+def write_files(files: Mapping[Path, bytes],
+                hint: str = "choose another place with --out, or fix the folder's permissions") -> list[Path]:
+    """Write all `files` (path -> bytes); return the paths whose content changed. A failure
+    names the file and gives `hint` (say, which option chooses another)."""
+    with Staging(hint=hint) as staging:
         for path, data in files.items():
             staging.add(path, data)
         return staging.commit()
@@ -136,16 +152,16 @@ def _remove(tmp: str) -> None:
         pass
 
 
-def os_problem(exc: OSError) -> Problem:
+def os_problem(exc: OSError, where: Path | str | None = None) -> Problem:
     """A failed write or folder creation as a problem a user can act on."""
-    return _problem(exc)
+    return _problem(exc, where or exc.filename or "output")
 
 
-def _problem(exc: OSError) -> Problem:
-    where = exc.filename or "output"
+def _problem(exc: OSError, where: Path | str,
+             hint: str = "choose another folder with --out, or fix its permissions") -> Problem:
     if exc.errno == errno.ENOSPC:
         return Problem(str(where), message="the disk is full; nothing was changed", hint="free some space and build again")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return Problem(str(where), message="cannot write here (read-only or no permission); nothing was changed",
-                       hint="choose another folder with --out")
+                       hint=hint)
     return Problem(str(where), message=f"cannot write: {exc.strerror}; nothing was changed")

@@ -97,16 +97,17 @@ def parse_yaml(text: str, path: Path, shown: str, line_offset: int = 0) -> YamlD
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 + line_offset) if mark else 0
-        col = (mark.column + 1) if mark else 0
-        msg = f"malformed YAML: {exc.problem or exc.context}"
-        lines = text.splitlines()
-        bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
-        hint = "use spaces, not tabs, to indent" if "\t" in bad_line else ""
-        raise YamlError(Problem(shown, line, col, "", msg, hint)) from None
+        raise YamlError(_malformed(exc, text, shown, line_offset)) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses: it has a position, not a mark
+        line = text.count("\n", 0, exc.position) + 1 + line_offset
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)[:1] or "?"
+        from .characters import describe, not_text
+
+        raise YamlError(Problem(shown, line, col, "", f"malformed YAML: contains {describe(char)}, "
+                                f"{not_text(char) or 'a character YAML does not allow'}", "remove it")) from None
     except yaml.YAMLError as exc:
-        raise YamlError(Problem(shown, message=f"malformed YAML: {exc}")) from None
+        raise YamlError(Problem(shown, message=f"malformed YAML: {' '.join(str(exc).split())}")) from None
     positions: dict[Key, tuple[int, int]] = {(): (1 + line_offset, 1)}
     if node is None:
         return YamlDoc(path, shown, None, positions)
@@ -115,6 +116,35 @@ def parse_yaml(text: str, path: Path, shown: str, line_offset: int = 0) -> YamlD
     if builder.problems:
         raise YamlError(builder.problems)
     return YamlDoc(path, shown, data, positions)
+
+
+# what was left open when the text ended: said from where it opened
+_UNCLOSED = {
+    "while scanning a quoted scalar": "a quoted value starts here and is never closed",
+    "while parsing a flow sequence": "a list ('[') starts here and is never closed",
+    "while parsing a flow mapping": "a mapping ('{') starts here and is never closed",
+}
+
+
+def _malformed(exc: yaml.MarkedYAMLError, text: str, shown: str, line_offset: int) -> Problem:
+    """A parse error at the place to fix: where an unclosed quote or bracket opened (PyYAML's
+    context mark) when the text ran out before it closed, else where the parser stopped."""
+    problem, context = exc.problem_mark, exc.context_mark
+    ended = problem is not None and problem.index >= len(text.rstrip())
+    if context is not None and (problem is None or ended):
+        end = text.rstrip().count("\n") + 1 + line_offset
+        what = _UNCLOSED.get(exc.context or "", f"{exc.context} (from here), {exc.problem}")
+        msg = f"malformed YAML: {what} ({'the front matter' if line_offset else 'the file'} ends at line {end})"
+        mark = context
+    else:
+        msg = f"malformed YAML: {exc.problem or exc.context}"
+        mark = problem
+    line = (mark.line + 1 + line_offset) if mark else 0
+    col = (mark.column + 1) if mark else 0
+    lines = text.splitlines()
+    bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    hint = "use spaces, not tabs, to indent" if "\t" in bad_line else ""
+    return Problem(shown, line, col, "", msg, hint)
 
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^|\n)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)

@@ -160,3 +160,27 @@ def test_manifest_records_inputs_and_hashes(mini):
     assert entry["outputs"]["md"] == {"path": "beta/remote.md", "sha256": hashlib.sha256(md).hexdigest(),
                                       "input_sha256": entry["outputs"]["md"]["input_sha256"]}
     assert manifest["library_release"] == "2025.1"
+
+
+@pytest.mark.parametrize("out, message", [
+    ("", ". is the trust's own folder"),  # click reads '' as the current folder
+    (".", ". is the trust's own folder"),
+    ("clauses", "clauses is inside the trust's clauses/ folder"),
+    ("settings/out", "settings/out is inside the trust's settings/ folder"),
+    ("..", ".. holds the trust's clauses/ folder"),
+])
+def test_an_output_folder_over_the_trusts_own_files_is_refused(mini, monkeypatch, out, message):
+    root = mini()
+    monkeypatch.chdir(root)
+    before = sorted(p.relative_to(root.parent) for p in root.parent.rglob("*"))
+    result = CliRunner().invoke(main, ["build", "--format", "md", "--out", out])
+    assert result.exit_code == 2, result.output
+    assert f"--out: {message} (use build/, the default, or a folder outside clauses/ and settings/)" in result.stderr
+    assert sorted(p.relative_to(root.parent) for p in root.parent.rglob("*")) == before
+
+
+def test_a_build_that_fails_validation_creates_nothing(mini):
+    root = mini({"settings/alpha.yaml": "school: [broken\n"})
+    with pytest.raises(policykit.PolicykitError):
+        policykit.build(root)
+    assert not (root / "build").exists()

@@ -32,7 +32,8 @@ def test_corpus_case(mini, name):
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == case["exit"], result.output
     if case["exit"]:
-        errors = [line.removeprefix("error ") for line in result.output.splitlines() if line.startswith("error ")]
+        *errors, summary = result.stderr.splitlines()  # each problem's line starts with its path
+        assert summary == f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found; nothing was written."
         assert errors == case["errors"]
         assert not (root / "build").exists()
         return

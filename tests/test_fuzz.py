@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -20,15 +21,18 @@ SETTING_SCHEMA = json.loads((schema_dir() / "setting.schema.json").read_text())
 SETTING_SCHEMA = {**SETTING_SCHEMA, "properties": {**SETTING_SCHEMA["properties"],
                                                    "adaptations": {"type": "object", "maxProperties": 0}}}
 
-BASE = Path(tempfile.mkdtemp(prefix="policykit-fuzz-"))
-write_tree(BASE, mini_files())
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini trust, written once for the module under pytest's own temporary folder (which
+    pytest cleans), not left in /tmp by every run."""
+    return write_tree(tmp_path_factory.mktemp("fuzz"), mini_files())
 
 
-def attempt(files: dict[str, bytes]) -> None:
+def attempt(base: Path, files: dict[str, bytes]) -> None:
     """Validate and render a copy of the mini trust with `files` replaced: never a crash."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "trust"
-        shutil.copytree(BASE, root)
+        shutil.copytree(base, root)
         for rel, data in files.items():
             (root / rel).write_bytes(data)
         try:
@@ -47,16 +51,16 @@ def attempt(files: dict[str, bytes]) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(from_schema(SETTING_SCHEMA))
-def test_generated_settings_never_crash(data):
-    attempt({"settings/alpha.yaml": yaml.safe_dump(data, allow_unicode=True).encode("utf-8")})
+def test_generated_settings_never_crash(base, data):
+    attempt(base, {"settings/alpha.yaml": yaml.safe_dump(data, allow_unicode=True).encode("utf-8")})
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(from_schema(SETTING_SCHEMA["$defs"]["school"], SETTING_SCHEMA))
-def test_any_valid_school_block_builds(school):
+def test_any_valid_school_block_builds(base, school):
     school["local_authority"] = "shire"
     data = {"school": school, "people": {"head": {"name": "A"}, "dsl": {"name": "B"}, "chair": {"name": "C"}}}
-    attempt({"settings/alpha.yaml": yaml.safe_dump(data, allow_unicode=True).encode("utf-8")})
+    attempt(base, {"settings/alpha.yaml": yaml.safe_dump(data, allow_unicode=True).encode("utf-8")})
 
 
 PATHS = ["settings/alpha.yaml", "settings/trust.yaml", "clauses/remote-working/rw-phones.md",
@@ -65,8 +69,8 @@ PATHS = ["settings/alpha.yaml", "settings/trust.yaml", "clauses/remote-working/r
 
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(PATHS), st.data())
-def test_corrupted_files_never_crash(path, data):
-    original = (BASE / path).read_bytes()
+def test_corrupted_files_never_crash(base, path, data):
+    original = (base / path).read_bytes()
     kind = data.draw(st.sampled_from(["flip", "cut", "insert", "delete-line", "dup-line"]))
     if kind == "flip":
         i = data.draw(st.integers(0, len(original) - 1))
@@ -81,4 +85,4 @@ def test_corrupted_files_never_crash(path, data):
         lines = original.splitlines(keepends=True)
         i = data.draw(st.integers(0, len(lines) - 1))
         corrupted = b"".join(lines[:i] + lines[i + 1:] if kind == "delete-line" else lines[: i + 1] + lines[i:])
-    attempt({path: corrupted})
+    attempt(base, {path: corrupted})
