@@ -74,8 +74,10 @@ def generate(root: Path, schools: int) -> Path:
     (root / "settings").mkdir(parents=True)
     trust_text = (REPO / "settings" / "trust.yaml").read_text(encoding="utf-8")
     (root / "settings" / "trust.yaml").write_text(trust_text, encoding="utf-8")
-    for extra in (REPO / "settings").iterdir():  # a logo or other asset the trust file names
-        if extra.is_file() and extra.suffix not in (".yaml", ".yml"):
+    for extra in (REPO / "settings").iterdir():  # the logo and any other asset the trust file names
+        if extra.is_dir() and extra.name != "approvals":
+            shutil.copytree(extra, root / "settings" / extra.name)
+        elif extra.is_file() and extra.suffix not in (".yaml", ".yml"):
             shutil.copy2(extra, root / "settings" / extra.name)
     authorities = sorted(yaml.safe_load(trust_text)["local_authorities"])
     templates = [yaml.safe_load(p.read_text(encoding="utf-8"))
