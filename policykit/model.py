@@ -70,6 +70,7 @@ class Part:
     heading: str
     intro: str
     clauses: tuple[str, ...]
+    group: str = ""  # the title of the policy it was included from ("" for the policy's own parts)
 
 
 @dataclass(frozen=True)

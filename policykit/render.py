@@ -83,7 +83,10 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
             texts.append((clause, text))
             clauses.append({"id": clause.id, "title": Markdown(clause.title), "version": clause.version,
                             "text": Markdown(text.strip())})
-        parts.append({"heading": Markdown(part.heading), "intro": Markdown(part.intro.strip()), "clauses": clauses})
+        # the first part of an included policy opens a division headed by that policy's title
+        starts = part.group if part.group and part.group != (parts[-1]["group"] if parts else "") else ""
+        parts.append({"heading": Markdown(part.heading), "intro": Markdown(part.intro.strip()), "clauses": clauses,
+                      "group": Markdown(part.group), "starts_group": Markdown(starts)})
     policy = doc.policy
     terms = context["terms"]
     key_people = _key_people(doc.setting, context["la"])
@@ -190,8 +193,11 @@ def approvable_content(doc: DocumentPlan, key_people: list[dict[str, str]],
     return {
         "policy": doc.policy.id, "title": doc.policy.title, "version": doc.policy.version,
         "school": doc.setting.name, "key_people": key_people,
+        # a division's title is text the board approves too; only parts in one carry the key, so
+        # the texts of policies without divisions keep their fingerprints
         "parts": [{"heading": str(p["heading"]), "intro": str(p["intro"]),
-                   "clauses": [[c["id"], c["version"], str(c["title"]), str(c["text"])] for c in p["clauses"]]}
+                   "clauses": [[c["id"], c["version"], str(c["title"]), str(c["text"])] for c in p["clauses"]],
+                   **({"group": str(p["group"])} if p["group"] else {})}
                   for p in parts],
     }
 

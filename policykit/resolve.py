@@ -19,6 +19,7 @@ class ResolvedPart:
     heading: str
     intro: str
     clauses: tuple[Clause, ...]
+    group: str = ""  # see model.Part.group
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                 chosen = tuple(library.clauses[c] for c in part.clauses
                                if applies(library.clauses[c].conditions, facts))
                 if chosen:
-                    parts.append(ResolvedPart(part.heading, part.intro, chosen))
+                    parts.append(ResolvedPart(part.heading, part.intro, chosen, part.group))
             context = clause_context(project.trust, setting.values, setting.local_authority,
                                      {"id": policy.id, "title": policy.title, "version": policy.version})
             approvals = project.approvals_for(sid, pid)

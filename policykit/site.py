@@ -372,20 +372,18 @@ _KINDS = {ADDED: "Added", REMOVED: "Removed", CLAUSE_CHANGED: "Changed", MOVED: 
 
 def contents(policy: Policy, policies: Iterable[Policy]) -> list[dict[str, Any]]:
     """A policy's parts as the library page lists them: its own parts, and each other policy it
-    includes whole named once (the model holds the includes expanded, so they are found again
-    as runs of another policy's parts)."""
-    others = sorted((p for p in policies if p.id != policy.id and p.parts),
-                    key=lambda p: (-len(p.parts), p.id))
-    parts, out, i = policy.parts, [], 0
-    while i < len(parts):
-        whole = next((p for p in others if parts[i:i + len(p.parts)] == p.parts), None)
-        if whole is not None and len(whole.parts) < len(parts):
-            out.append({"include": whole, "part": None, "parts": len(whole.parts),
-                        "clauses": sum(len(part.clauses) for part in whole.parts)})
-            i += len(whole.parts)
+    includes named once (its parts carry that policy's title as their `group`)."""
+    by_title = {p.title: p for p in policies}
+    out: list[dict[str, Any]] = []
+    for part in policy.parts:
+        whole = by_title.get(part.group)
+        if whole is None:
+            out.append({"include": None, "part": part, "clauses": len(part.clauses)})
+        elif out and out[-1]["include"] is whole:
+            out[-1]["parts"] += 1
+            out[-1]["clauses"] += len(part.clauses)
         else:
-            out.append({"include": None, "part": parts[i], "clauses": len(parts[i].clauses)})
-            i += 1
+            out.append({"include": whole, "part": None, "parts": 1, "clauses": len(part.clauses)})
     return out
 
 

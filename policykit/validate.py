@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from functools import lru_cache
 from datetime import date
 from importlib import resources
@@ -405,7 +406,11 @@ def _expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause],
                 continue
             if (pid, i) in loops or other in chain + (pid,):
                 continue  # reported once, by _include_loops
-            parts.extend(_expand(other, raw, clauses, None, chain + (pid,), broken, known, loops))
+            # an included policy's parts go under its title: a handbook of four policies reads as
+            # four divisions, not as one run of parts named 'Purpose and scope' four times
+            title = str(raw[other].data["title"])
+            parts.extend(replace(p, group=title)
+                         for p in _expand(other, raw, clauses, None, chain + (pid,), broken, known, loops))
             continue
         for j, cid in enumerate(part["clauses"]):
             if cid not in clauses and cid not in broken and problems is not None:

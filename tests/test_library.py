@@ -94,6 +94,22 @@ def test_acceptable_use_policy_ends_with_the_acknowledgement_form(documents):
         assert re.search(rf"^\| *{label}", last_part, re.M), label
 
 
+def test_the_handbook_is_four_policies_each_under_its_own_title(project, documents, example_build):
+    from pypdf import PdfReader
+
+    titles = [project.library.policies[p].title
+              for p in ("code-of-conduct", "safer-working-practice", "remote-working", "acceptable-use")]
+    for sid in project.settings:
+        md = documents[f"{sid}/online-safety-handbook"].markdown
+        assert re.findall(r"^# (.+) \{\.unnumbered \.division\}$", md, re.M) == titles
+    # in the PDF each division starts a page (its title first under the running header)
+    pages = [page.extract_text() for page in PdfReader(example_build / "oakfield" / "online-safety-handbook.pdf").pages]
+    body_starts = [" ".join(" ".join(text.split("\n")[1:3]).split()) for text in pages]  # after the header
+    assert [t for t in titles if any(start.startswith(t) for start in body_starts)] == titles
+    # the policies' own documents have no divisions
+    assert ".division}" not in documents["oakfield/acceptable-use"].markdown
+
+
 def test_a_term_the_school_avoids_is_a_validation_error(mini):
     school = SCHOOL.format(name="Alpha", urn="100001", phase="primary") + "terminology:\n  avoid: [office]\n"
     root = mini({"settings/alpha.yaml": school})

@@ -82,6 +82,20 @@ local function signature_space(doc, cell_content)
   }
 end
 
+-- Each division of a combined document (a policy it includes, headed by that policy's title)
+-- starts on a new page, so a handbook's policies can be printed or read one at a time.
+local function divisions(doc, page_break)
+  local blocks = pandoc.Blocks{}
+  for i, block in ipairs(doc.blocks) do
+    if block.t == 'Header' and block.classes:includes('division') and i > 1 then
+      blocks:insert(page_break)
+    end
+    blocks:insert(block)
+  end
+  doc.blocks = blocks
+  return doc
+end
+
 local function docx(doc, vars)
   local meta = doc.meta
   local cover = pandoc.Blocks{}
@@ -122,6 +136,7 @@ local function docx(doc, vars)
   footer:extend{raw(TAB), pandoc.Str('Page '), raw(field('PAGE')), pandoc.Str(' of '), raw(field('NUMPAGES'))}
 
   doc = signature_space(doc, function() return {pandoc.Plain{raw(SIGN_HERE)}} end)
+  doc = divisions(doc, pandoc.RawBlock('openxml', PAGE_BREAK))
   local blocks = cover
   blocks:extend(doc.blocks)
   blocks:insert(styled('Running Header', header))
@@ -136,6 +151,7 @@ local function introduced(block)
 end
 
 local function typst(doc)
+  doc = divisions(doc, pandoc.RawBlock('typst', '#pagebreak(weak: true)'))
   return doc:walk{
     -- a paragraph that introduces a table or a list ("Do:") never ends a page without it
     -- (Word: keepNext in docx_finish.py)
