@@ -61,25 +61,40 @@ local function take_banner(doc)
   return doc
 end
 
+-- Walking a whole document marshals every element between pandoc and Lua: the costliest part
+-- of a conversion after the writers. The layout only touches blocks at the top of the body
+-- and inside Divs and lists (clause bodies hold no deeper structure), so it visits just those.
+
+-- The Divs of class `name` at the top of the body, or inside other Divs.
+local function each_div(blocks, name, fn)
+  for _, block in ipairs(blocks) do
+    if block.t == 'Div' then
+      if block.classes:includes(name) then fn(block) else each_div(block.content, name, fn) end
+    end
+  end
+end
+
+-- The tables directly inside a Div.
+local function each_table(div, fn)
+  for _, block in ipairs(div.content) do
+    if block.t == 'Table' then fn(block) end
+  end
+end
+
 -- Signature and date cells of the approval block get room to sign in.
 local function signature_space(doc, cell_content)
-  return doc:walk{
-    Div = function(div)
-      if not div.classes:includes('signatures') then return nil end
-      return div:walk{
-        Table = function(tbl)
-          for _, body in ipairs(tbl.bodies) do
-            for _, row in ipairs(body.body) do
-              for _, cell in ipairs(row.cells) do
-                if #cell.contents == 0 then cell.contents = cell_content() end
-              end
-            end
+  each_div(doc.blocks, 'signatures', function(div)
+    each_table(div, function(tbl)
+      for _, body in ipairs(tbl.bodies) do
+        for _, row in ipairs(body.body) do
+          for _, cell in ipairs(row.cells) do
+            if #cell.contents == 0 then cell.contents = cell_content() end
           end
-          return tbl
-        end,
-      }
-    end,
-  }
+        end
+      end
+    end)
+  end)
+  return doc
 end
 
 -- Each division of a combined document (a policy it includes, headed by that policy's title)
@@ -150,31 +165,47 @@ local function introduced(block)
   return block.t == 'Div' and #block.content > 0 and introduced(block.content[1])
 end
 
+-- A paragraph that introduces a table or a list ("Do:") never ends a page without it (Word:
+-- keepNext in docx_finish.py). Inner lists first, as a walk would: whether a block introduces
+-- the next one is judged on the next one as it finally is.
+local function sticky(blocks)
+  for _, block in ipairs(blocks) do
+    if block.t == 'Div' or block.t == 'BlockQuote' then
+      block.content = sticky(block.content)
+    elseif block.t == 'BulletList' or block.t == 'OrderedList' then
+      for j, item in ipairs(block.content) do block.content[j] = sticky(item) end
+    end
+  end
+  local out = pandoc.Blocks{}
+  for i, block in ipairs(blocks) do
+    if (block.t == 'Para' or block.t == 'Plain') and blocks[i + 1] and introduced(blocks[i + 1]) then
+      block = pandoc.Div({block}, pandoc.Attr('', {}, {['typst:sticky'] = 'true'}))
+    end
+    out:insert(block)
+  end
+  return out
+end
+
 local function typst(doc)
   doc = divisions(doc, pandoc.RawBlock('typst', '#pagebreak(weak: true)'))
-  return doc:walk{
-    -- a paragraph that introduces a table or a list ("Do:") never ends a page without it
-    -- (Word: keepNext in docx_finish.py)
-    Blocks = function(blocks)
-      local out = pandoc.Blocks{}
-      for i, block in ipairs(blocks) do
-        if (block.t == 'Para' or block.t == 'Plain') and blocks[i + 1] and introduced(blocks[i + 1]) then
-          block = pandoc.Div({block}, pandoc.Attr('', {}, {['typst:sticky'] = 'true'}))
-        end
-        out:insert(block)
-      end
-      return out
-    end,
-    Div = function(div)
-      if not div.classes:includes('signatures') then return nil end
-      return div:walk{Table = function(t) t.attr.attributes['typst:rows'] = '(auto, 1.4cm)'; return t end}
-    end,
-  }
+  each_div(doc.blocks, 'signatures', function(div)
+    each_table(div, function(t) t.attr.attributes['typst:rows'] = '(auto, 1.4cm)' end)
+  end)
+  doc.blocks = sticky(doc.blocks)
+  return doc
+end
+
+-- The headings, at the top of the body or inside Divs.
+local function headers(blocks, fn)
+  for _, block in ipairs(blocks) do
+    if block.t == 'Header' then fn(block) elseif block.t == 'Div' then headers(block.content, fn) end
+  end
 end
 
 local function html(doc)
   -- the page title is the one <h1>; the policy's own headings start at <h2>
-  return doc:walk{Header = function(h) h.level = h.level + 1; return h end}
+  headers(doc.blocks, function(h) h.level = h.level + 1 end)
+  return doc
 end
 
 function M.layout(doc, format, vars)
