@@ -23,8 +23,8 @@ Blocks = list[Node]
 
 # Writing the redline back as Markdown must give the reader exactly this tree. Pandoc trims
 # spaces at the edges of `[...]{}` spans, so edge spaces go out as `&#32;` (read back as a
-# literal space), and only pipe tables are written: their cells need no column alignment.
-WRITER = READER + "-simple_tables-multiline_tables-grid_tables"
+# literal space), and only pipe tables are written (the reader knows no other kind).
+WRITER = READER
 _SENTINEL = "\ue000"  # a private-use character standing in for an edge space while pandoc writes
 _EDGE_SPACE = "&#32;"
 _TAB_MARK = "\ue001"  # docx_track.SECTION_TAB
