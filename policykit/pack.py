@@ -10,7 +10,7 @@ the bookmarks:
       Redline                             the text against the last approved one
       Clean copy                          the text as it stands (its headings nest below)
 
-Which policies: those whose state on the meeting date (status.status(as_of=meeting)) is
+Which policies: those whose state on the meeting date (status.status_of(..., meeting)) is
 overdue or review due soon, whose text changed since it was approved, or which await a
 later stage of approval (the trust board approved the text, the school's board has yet to).
 Drafts that no body has approved are not included: there is no review or change to decide
@@ -40,7 +40,7 @@ from .resolve import resolve
 from .scheme import body_name
 from .ledger import Approval
 from .site_redline import ADDED, CHANGED, MOVED, REMOVED, Redline, redlines_for
-from .status import StatusRow, status
+from .status import StatusRow, status_of
 from .templating import escape, yamlstr
 from .write import write_files
 
@@ -128,9 +128,10 @@ def pack(root: Path | str, setting: str, meeting: date, out: Path | str | None =
                                  hint=did_you_mean(setting, project.settings)
                                  or f"known: {', '.join(sorted(project.settings))}"))
     plan = resolve(project, [setting])
-    docs = {d.policy_id: d for d in render(plan)}
+    rendered = render(plan)
+    docs = {d.policy_id: d for d in rendered}
     plans = {p.policy.id: p for p in plan.documents}
-    report = status(root, as_of=meeting, settings=[setting])
+    report = status_of(plan, rendered, meeting)
     chosen = select(report.rows)
     redlines = redlines_for(project, [docs[row.policy] for row in chosen])
     items: list[PackItem] = []

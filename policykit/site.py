@@ -43,7 +43,7 @@ from .render import RenderedDocument, render
 from .resolve import Plan, resolve
 from .scheme import body_name
 from .site_redline import ADDED, CHANGED as CLAUSE_CHANGED, MOVED, REMOVED, Redline, redlines_for
-from .status import StatusRow, status
+from .status import StatusRow, status_of
 from .write import write_files
 
 MARKER = ".policykit-site.json"  # what the last run wrote, so pages no longer made are removed
@@ -96,7 +96,7 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
     project = check(root).as_of(as_of)
     plan = resolve(project)
     docs = render(plan)
-    report = status(root, as_of)
+    report = status_of(plan, docs, as_of)
     rows = {(r.setting, r.policy): r for r in report.rows}
     files: dict[Path, bytes] = {}
     entries: dict[tuple[str, str], _Doc] = {}

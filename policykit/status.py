@@ -13,8 +13,8 @@ from typing import Iterable, Sequence
 from .approvals import CHANGED, DUE, OVERDUE, STATES
 from .check import check
 from .errors import Problem, UsageError, did_you_mean
-from .render import render
-from .resolve import resolve
+from .render import RenderedDocument, render
+from .resolve import Plan, resolve
 from .scheme import due_soon_days, reminder_days
 
 FAIL_ON = {
@@ -69,9 +69,17 @@ def status(root: Path | str = ".", as_of: date | None = None, settings: Sequence
                                      hint=did_you_mean(state, STATES) or f"states: {', '.join(STATES)}"))
     project = check(root).as_of(as_of)
     plan = resolve(project, settings, policies)
+    return status_of(plan, render(plan), as_of, states)
+
+
+def status_of(plan: Plan, docs: Sequence[RenderedDocument], as_of: date,
+              states: Sequence[str] | None = None) -> Status:
+    """The status of documents already planned and rendered (`plan.project` taken as of `as_of`):
+    the site and the meeting pack have them in hand, so they need not validate and render again."""
+    project = plan.project
     window = due_soon_days(project.trust)
     rows = []
-    for plan_doc, doc in zip(plan.documents, render(plan)):
+    for plan_doc, doc in zip(plan.documents, docs):
         place = doc.standing
         assert place is not None
         state = place.state(as_of, window, plan_doc.issued)
