@@ -20,7 +20,6 @@ from .build import build as run_build, merge_manifests as run_merge
 from .check import check as run_check
 from .errors import PolicykitError
 from .interrupts import Terminated
-from .outdir import check_output_folder
 from .write import write_files
 
 T = TypeVar("T")
@@ -245,8 +244,6 @@ def site(root: Path, out: Path | None, as_of: Any) -> None:
     """Write the governors' static site: dashboard, school and policy pages, redlines, library."""
     from .site import site as run_site
 
-    if out is not None:
-        _run(lambda: check_output_folder(root, out))
     result = _run(lambda: run_site(root, out, as_of.date() if as_of else None))
     click.echo(f"wrote {len(result.pages)} pages ({len(result.files)} files, {len(result.changed)} changed) as of "
                f"{result.as_of.isoformat()}; open {result.out / 'index.html'}")
@@ -309,8 +306,6 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
     if not setting or not policy:
         usage("policykit diff", "give SETTING and POLICY (or --library FROM TO)",
               "e.g. policykit diff oakfield acceptable-use --from release:2024.1")
-    if out is not None:
-        _run(lambda: check_output_folder(root, out))
     result = _run(lambda: run_diff(root, setting, policy, old, new, out, _split((formats,)) or []))
     click.echo(f"{setting}/{policy}: from {result.old.label} to {result.new.label}")
     for line in result.comparison.lines():

@@ -37,6 +37,7 @@ from .check import check
 from .convert import Converter, Job, Output, Pandoc, asset
 from .dates import MONTHS, add_months, long_date
 from .errors import OutputError, Problem
+from .outdir import check_output_folder
 from .model import SECTIONS, Policy, Project
 from .parallel import batches, default_jobs
 from .render import RenderedDocument, render
@@ -91,6 +92,7 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
     root = Path(root)
     as_of = as_of or date.today()
     out_dir = Path(out) if out is not None else root / "build" / "site"
+    check_output_folder(root, out_dir)
     converter = converter or Pandoc()
     built = build(root, formats=("docx", "pdf"), out=build_out, converter=converter)
     project = check(root).as_of(as_of)

@@ -18,6 +18,7 @@ from typing import Sequence
 
 from ..convert import Converter
 from ..errors import Problem, UsageError, did_you_mean
+from ..outdir import check_output_folder
 from ..releases import semver
 from ..write import write_files
 from .compare import ClauseChange, Comparison, OtherChange, compare, snippets
@@ -42,13 +43,14 @@ def diff(root: Path | str, setting: str, policy: str, old: str = "approved", new
          converter: Converter | None = None) -> DiffResult:
     """Compare two texts of `setting`'s `policy`; write the redlines to OUT/<school>/redline/<policy>.*"""
     formats = _formats(formats)
+    out_dir = Path(out) if out is not None else Path(root) / "build"
+    check_output_folder(root, out_dir)
     trust = open_trust(root)
     a = version(trust, setting, policy, old, "--from")
     b = version(trust, setting, policy, new, "--to")
     (comparison,) = compare_versions(trust, [(a, b)])
     cover = cover_for(trust, setting, policy, a, b)
     (files,) = redlines([(comparison, cover)], formats, converter)
-    out_dir = Path(out) if out is not None else Path(root) / "build"
     paths = {out_dir / setting / "redline" / f"{policy}.{fmt}": data for fmt, data in files.items()}
     write_files(paths)
     return DiffResult(setting, policy, a, b, comparison, tuple(paths))
