@@ -274,7 +274,7 @@ class _Pages:
         self.policies = sorted(project.library.policies.values(), key=lambda p: (p.title.casefold(), p.id))
         trust = project.trust.get("trust", {})
         self.common = {"trust": str(trust.get("name", "")), "as_of": as_of, "release": project.library.release,
-                       "schools": self.schools, "CHANGED": CHANGED}
+                       "schools": self.schools}
 
     def _page(self, template: str, rel: str, exact: bool = True, **values: Any) -> tuple[str, str]:
         base = "../" * rel.count("/")
