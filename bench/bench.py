@@ -181,7 +181,7 @@ def rebuilt_count(output: str) -> int:
 def documents(root: Path) -> int:
     """How many documents the trust builds (every school x policy)."""
     import policykit
-    from policykit.resolve import resolve
+    from policykit.core.resolve import resolve
 
     return len(resolve(policykit.validate(root)).documents)
 
@@ -343,7 +343,7 @@ def main() -> None:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     import policykit
-    from policykit.convert import pandoc_version
+    from policykit.outputs.tools import pandoc_version
 
     load_after = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     print(f"\npolicykit {policykit.__version__}, pandoc {pandoc_version()}, Python {sys.version.split()[0]}, "

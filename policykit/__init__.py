@@ -1,10 +1,27 @@
-"""policykit: build every school's policies from a versioned clause library."""
+"""policykit: build every school's policies from a versioned clause library.
 
-__version__ = "0.1.0"
+The library API, one function per command (the command line is a thin layer over these):
 
-from .build import BuildResult, build, merge_manifests, validate  # noqa: E402
-from .check import check  # noqa: E402
-from .errors import OutputError, PolicykitError, Problem, UsageError  # noqa: E402
+    validate(root)                         check everything; the validated Project
+    build(root, ...)                       write each school's documents (only what changed)
+    approve(root, setting, policy, ...)    record a decision in the ledger
+    status(root, ...)                      where every document stands
+    diff(root, setting, policy, ...)       compare two texts; write the redlines
+    site(root, ...)                        the governors' static site
+    pack(root, setting, meeting, ...)      the meeting pack PDF
+    merge_manifests(out)                   join the manifests of a sharded build
+"""
 
-__all__ = ["build", "merge_manifests", "validate", "check", "BuildResult", "PolicykitError", "OutputError", "UsageError", "Problem",
-           "__version__"]
+from policykit.commands.approve import ApprovalResult, approve
+from policykit.commands.build import BuildResult, build, merge_manifests
+from policykit.commands.diff import DiffResult, diff
+from policykit.commands.pack import PackResult, pack
+from policykit.commands.site import SiteResult, site
+from policykit.commands.status import Status, status
+from policykit.commands.validate import validate
+from policykit.errors import OutputError, PolicykitError, Problem, UsageError
+from policykit.version import VERSION as __version__
+
+__all__ = ["validate", "build", "approve", "status", "diff", "site", "pack", "merge_manifests",
+           "BuildResult", "ApprovalResult", "Status", "DiffResult", "SiteResult", "PackResult",
+           "PolicykitError", "OutputError", "UsageError", "Problem", "__version__"]

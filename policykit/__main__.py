@@ -1,3 +1,3 @@
-from .cli import main
+from policykit.cli import main
 
 main()

@@ -5,7 +5,9 @@ This is the only module that knows about the terminal.
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -14,17 +16,20 @@ from rich.console import Console
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__, interrupts
-from .approve import approve as run_approve
-from .build import build as run_build, merge_manifests as run_merge
-from .check import check as run_check
-from .errors import PolicykitError
-from .interrupts import Terminated
-from .write import write_files
+from policykit import approve as run_approve, build as run_build, diff as run_diff, merge_manifests as run_merge
+from policykit import pack as run_pack, site as run_site, status as run_status, validate as run_validate
+from policykit.commands.diff import library_diff
+from policykit.commands.status import acknowledgements as run_acknowledgements
+from policykit.commands.status import Status
+from policykit.errors import PolicykitError, Problem, UsageError
+from policykit.reports.exports import to_csv, to_json
+from policykit.system import signals
+from policykit.version import VERSION
 
 T = TypeVar("T")
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 70, 130
+EXIT_PROBLEMS, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 70, 130  # 2 (usage) and 3 (output) come with their errors
+DEBUG_ENV = "POLICYKIT_DEBUG"
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
@@ -34,7 +39,8 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 
 
 def _run(action: Callable[[], T]) -> T:
-    """Run one API call; a PolicykitError becomes its problems on stderr and an exit code."""
+    """Run one API call: a PolicykitError becomes its problems on stderr and its exit code; an
+    error policykit did not expect (a bug) one line asking for a report, and exit 70."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return action()
@@ -47,12 +53,28 @@ def _run(action: Callable[[], T]) -> T:
         count = len(exc.problems)
         err.print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
         sys.exit(exc.exit_code)
-    except Terminated as exc:
+    except signals.Terminated as exc:
         err.print(f"stopped by {exc}; earlier outputs are unchanged.")
         sys.exit(128 + exc.signum)
     except KeyboardInterrupt:
         err.print("interrupted; earlier outputs are unchanged.")
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # a bug, not a problem in the trust's files: never exit 1, which means those
+        if _debugging():
+            traceback.print_exc()
+        else:
+            err.print(Text(f"policykit {VERSION} failed unexpectedly ({type(exc).__name__}: {exc}): this is a bug in "
+                           f"policykit, not a problem in your files. Please report it to the policykit developers, "
+                           f"with what the same command prints run as `policykit --debug ...` (or with "
+                           f"{DEBUG_ENV}=1)."))
+        sys.exit(EXIT_INTERNAL)
+
+
+def _debugging() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and root.obj and root.obj.get("debug")) or \
+        os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
 def _plain(text: str) -> str:
@@ -66,17 +88,20 @@ root_option = click.option("--root", type=click.Path(file_okay=False, path_type=
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="policykit")
-def main() -> None:
+@click.version_option(VERSION, prog_name="policykit")
+@click.option("--debug", is_flag=True, help=f"On an unexpected error, print the traceback (or set {DEBUG_ENV}=1).")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Build every school's policies from a versioned clause library."""
-    interrupts.install()  # SIGTERM and Ctrl-C unwind the build: children end, temporary files go
+    ctx.obj = {"debug": debug}
+    signals.install()  # SIGTERM and Ctrl-C unwind the build: children end, temporary files go
 
 
 @main.command()
 @root_option
 def validate(root: Path) -> None:
     """Check every clause, policy and settings file; report every problem at once."""
-    project = _run(lambda: run_check(root))
+    project = _run(lambda: run_validate(root))
     lib = project.library
     click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
                f"(library release {lib.release})")
@@ -162,9 +187,9 @@ class _progress:
 def approve(root: Path, setting: str, policy: str, body: str, on: Any, minute: str, recorded_by: str | None,
             out: Path | None) -> None:
     """Record that BODY approved the built text of SETTING's POLICY."""
-    record = _run(lambda: run_approve(root, setting, policy, body, on.date(), minute, recorded_by, out))
-    click.echo(f"recorded approval {record['seq']}: {record['body']} approved {policy} for {setting} on "
-               f"{record['date']} (minute {record['minute']}; text {record['text_sha256'][:16]})")
+    record = _run(lambda: run_approve(root, setting, policy, body, on.date(), minute, recorded_by, out)).approval
+    click.echo(f"recorded approval {record.seq}: {record.body} approved {policy} for {setting} on "
+               f"{record.date.isoformat()} (minute {record.minute}; text {record.text_sha256[:16]})")
 
 
 @main.command()
@@ -183,20 +208,16 @@ def approve(root: Path, setting: str, policy: str, body: str, on: Any, minute: s
 def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], states: tuple[str, ...], fmt: str,
            as_of: Any, fail_on: tuple[str, ...], ics: Path | None) -> None:
     """Where every school's policies stand: approved, changed, due, overdue."""
-    from .status import status as run_status, to_csv, to_ics, to_json
-
     report = _run(lambda: run_status(root, as_of.date() if as_of else None, _split(settings), _split(policies),
-                                     _split(states)))
+                                     _split(states), ics=ics))
     if fmt == "csv":
         click.echo(to_csv(report.rows), nl=False)
     elif fmt == "json":
         click.echo(to_json(report), nl=False)
     else:
         _status_table(report)
-    if ics is not None:
-        _run(lambda: write_files({ics: to_ics(report).encode("utf-8")},
-                                 hint="choose another file with --ics, or fix its folder's permissions"))
-        click.echo(f"wrote {ics}", err=True)
+    if report.ics is not None:
+        click.echo(f"wrote {report.ics}", err=True)
     failing = report.failing(fail_on)
     if failing:
         click.echo(f"{len(failing)} document(s) {'/'.join(fail_on)}: "
@@ -204,7 +225,7 @@ def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], sta
         sys.exit(EXIT_PROBLEMS)
 
 
-def _status_table(report: Any) -> None:
+def _status_table(report: Status) -> None:
     from rich.table import Table
 
     colours = {"approved": "green", "review due soon": "yellow", "overdue": "red bold",
@@ -229,10 +250,7 @@ def _status_table(report: Any) -> None:
               help="The build folder the links point into [default: ROOT/build].")
 def acknowledgements(root: Path, fmt: str, out: Path | None) -> None:
     """Current approved policies per school, for read-and-sign systems."""
-    from .status import acknowledgements as export, status as run_status
-
-    report = _run(lambda: run_status(root))
-    click.echo(export(report, out or Path(root) / "build", fmt), nl=False)
+    click.echo(_run(lambda: run_acknowledgements(root, out, fmt)), nl=False)
 
 
 @main.command()
@@ -242,8 +260,6 @@ def acknowledgements(root: Path, fmt: str, out: Path | None) -> None:
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Show states as on this date [today].")
 def site(root: Path, out: Path | None, as_of: Any) -> None:
     """Write the governors' static site: dashboard, school and policy pages, redlines, library."""
-    from .site import site as run_site
-
     result = _run(lambda: run_site(root, out, as_of.date() if as_of else None))
     click.echo(f"wrote {len(result.pages)} pages ({len(result.files)} files, {len(result.changed)} changed) as of "
                f"{result.as_of.isoformat()}; open {result.out / 'index.html'}")
@@ -257,8 +273,6 @@ def site(root: Path, out: Path | None, as_of: Any) -> None:
               help="The PDF to write [default: ROOT/build/packs/SETTING-DATE.pdf].")
 def pack(root: Path, setting: str, meeting: Any, out: Path | None) -> None:
     """Write one PDF for the board's meeting: the policies due or changed, each summarised, redlined and clean."""
-    from .pack import pack as run_pack
-
     result = _run(lambda: run_pack(root, setting, meeting.date(), out))
     listed = "; ".join(f"{i.title} ({i.state})" for i in result.items) or "nothing to decide"
     click.echo(f"wrote {result.path}: {len(result.items)} for decision: {listed}")
@@ -282,9 +296,6 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
                  out: Path | None, releases: tuple[str, str] | None) -> None:
     """What changed in SETTING's POLICY since it was approved: a summary and redlines (Word with tracked
     changes, HTML, PDF). With --library FROM TO: what a library release changed, and for whom."""
-    from .diff import diff as run_diff, library_diff
-    from .errors import Problem, UsageError
-
     def usage(where: str, message: str, hint: str = "") -> None:
         def fail() -> None:
             raise UsageError(Problem(where, message=message, hint=hint))

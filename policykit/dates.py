@@ -8,7 +8,7 @@ year); 29 February + 12 months is 28 February.
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime, timezone
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -27,3 +27,9 @@ def long_date(value: date | str) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value)
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def noon_epoch(day: date) -> int:
+    """Seconds since 1970 at noon UTC on `day`: the one time of day every output is dated at,
+    so documents carry their date and never the clock's (noon, so no time zone moves the day)."""
+    return int(datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc).timestamp())

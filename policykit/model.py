@@ -7,10 +7,7 @@ from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from collections.abc import Mapping  # not typing's: isinstance() on it is several times slower
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .ledger import Approval
+from typing import Any
 
 SECTIONS = ("code-of-conduct", "acceptable-use", "remote-working", "safer-working-practice")
 
@@ -24,21 +21,17 @@ ROLE_LABELS = {
 }
 
 
+def template_colours(trust: Mapping[str, Any]) -> dict[str, str]:
+    """A trust's colours (its settings' `trust` section) as the templates name them: colour-primary, ..."""
+    return {f"colour-{k}": v for k, v in trust.get("colours", {}).items()}
+
+
 def freeze(value: Any) -> Any:
     """Deep read-only copy: mappings become MappingProxyType, lists become tuples."""
     if isinstance(value, Mapping):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """Plain dicts and lists again (for JSON, hashing and merging)."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
     return value
 
 
@@ -101,6 +94,26 @@ class Library:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """One recorded decision: a body approved one exact text (by hash) on a date."""
+
+    seq: int
+    setting: str
+    policy: str
+    stage: str
+    body: str
+    date: date
+    minute: str
+    recorded_by: str
+    recorded_on: date
+    text_sha256: str
+    policy_version: str
+    library_release: str
+    clauses: Mapping[str, str]
+    markdown_sha256: str = ""  # sha256 of the archived document this record wrote ("" before records held it)
+
+
+@dataclass(frozen=True)
 class Setting:
     """One school or nursery, with the trust's defaults merged in."""
 
@@ -123,10 +136,21 @@ class Project:
     trust: Mapping[str, Any]
     settings: Mapping[str, Setting]
     digest: str = field(default="", compare=False)
-    approvals: tuple["Approval", ...] = ()
+    approvals: tuple[Approval, ...] = ()
     archived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)  # approved texts by fingerprint
 
-    def approvals_for(self, setting: str, policy: str) -> tuple["Approval", ...]:
+    @property
+    def colours(self) -> dict[str, str]:
+        """The trust's colours (schema-checked #RRGGBB) as the templates name them: colour-primary, ..."""
+        return template_colours(self.trust["trust"])
+
+    @property
+    def logo(self) -> str | None:
+        """The trust's logo (settings trust.logo) as an absolute path, if it has one."""
+        logo = self.trust["trust"].get("logo")
+        return str((self.root / "settings" / logo).resolve()) if logo else None
+
+    def approvals_for(self, setting: str, policy: str) -> tuple[Approval, ...]:
         return tuple(a for a in self.approvals if a.setting == setting and a.policy == policy)
 
     def as_of(self, day: date) -> "Project":

@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import policykit
-from policykit.approve import approve
+from policykit.commands.approve import approve
 from policykit.cli import main
-from policykit.ledger import LEDGER
-from policykit.status import status, to_ics
+from policykit.governance.ledger import LEDGER
+from policykit.commands.status import status
+from policykit.reports.exports import to_ics
 from tests.conftest import CLAUSE_PHONES, TRUST
 from tests.readers import docx_text, html_text, pdf_text
 
@@ -38,8 +39,8 @@ def states(root: Path, as_of: date, **kw) -> dict[str, str]:
 def test_approve_build_status_edit_reapprove(mini):
     root = mini()
     build_md(root)
-    record = approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
-    assert record["seq"] == 1 and record["stage"] == "board" and record["body"] == "Local Governing Body"
+    record = approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY).approval
+    assert record.seq == 1 and record.stage == "board" and record.body == "Local Governing Body"
     policykit.build(root, settings=["alpha"])
     md = (root / "build" / "alpha" / "remote.md").read_text()
     assert "Draft: not approved" not in md
@@ -173,7 +174,7 @@ def test_ledger_whose_hash_matches_no_built_text(mini):
     ledger = root / LEDGER
     record = json.loads(ledger.read_text())
     record["text_sha256"] = "0" * 64
-    from policykit.ledger import canonical, record_hash
+    from policykit.governance.ledger import canonical, record_hash
 
     record["hash"] = record_hash(record)  # a consistent record, for some other text
     ledger.write_text(canonical(record) + "\n")
@@ -303,8 +304,8 @@ def test_as_of_leaves_out_records_dated_after_it(mini):
 
 
 def test_meeting_pack_and_site_as_of_a_date_before_later_records(mini):
-    from policykit.pack import pack
-    from policykit.site import site
+    from policykit.commands.pack import pack
+    from policykit.commands.site import site
 
     root = mini()
     approve_changed_then_again(root)
@@ -332,8 +333,8 @@ def test_approve_refuses_a_blank_minute(mini):
                                        "--date", "2025-10-14", "--minute", "    "])
     assert result.exit_code == 2 and "the minute reference is blank" in result.output
     assert "Traceback" not in result.output and not (root / LEDGER).exists()
-    record = approve(root, "alpha", "remote", "board", date(2025, 10, 1), "  LGB/25/3 ", "Clerk", today=TODAY)
-    assert record["minute"] == "LGB/25/3"  # the spaces round a reference are not part of it
+    record = approve(root, "alpha", "remote", "board", date(2025, 10, 1), "  LGB/25/3 ", "Clerk", today=TODAY).approval
+    assert record.minute == "LGB/25/3"  # the spaces round a reference are not part of it
 
 
 def test_a_repeated_first_stage_says_it_already_approved(mini):
@@ -420,8 +421,8 @@ def test_ics_event_keeps_its_uid_when_the_review_date_moves(mini):
 
 
 def test_a_first_stage_approval_of_an_earlier_text_is_not_lost(mini):
-    from policykit.render import render
-    from policykit.resolve import resolve
+    from policykit.core.render import render
+    from policykit.core.resolve import resolve
 
     root = mini({"settings/trust.yaml": TWO_STAGE})
     build_md(root)
@@ -448,7 +449,7 @@ def test_a_first_stage_approval_of_an_earlier_text_is_not_lost(mini):
 
 
 def archived(root: Path, setting: str = "alpha", policy: str = "remote") -> tuple[Path, Path]:
-    from policykit.ledger import ARCHIVE
+    from policykit.governance.ledger import ARCHIVE
 
     record = json.loads((root / LEDGER).read_text().splitlines()[-1])
     stem = root / ARCHIVE / setting / policy / record["text_sha256"][:16]
@@ -458,7 +459,7 @@ def archived(root: Path, setting: str = "alpha", policy: str = "remote") -> tupl
 def test_archived_text_is_the_document_as_approved(mini):
     import hashlib
 
-    from policykit.render import content_hash
+    from policykit.governance.archive import content_hash
 
     root = mini({"settings/trust.yaml": TWO_STAGE})
     build_md(root)
@@ -467,15 +468,15 @@ def test_archived_text_is_the_document_as_approved(mini):
     # after the first stage the archived text says exactly that: approved by one body, awaiting the other
     assert "Approved by the Board of Trustees on 20 September 2025; awaiting approval by the Local Governing Body." \
         in md.read_text()
-    record = approve(root, "alpha", "remote", "board", date(2025, 10, 1), "LGB/3", "Clerk", today=TODAY)
+    record = approve(root, "alpha", "remote", "board", date(2025, 10, 1), "LGB/3", "Clerk", today=TODAY).approval
     text = md.read_text()
     assert "Draft: not approved" not in text and 'approval-status: "Approved"' in text
     assert ("Approved by the Board of Trustees on 20 September 2025 (minute TB/7) and the Local Governing Body on "
             "1 October 2025 (minute LGB/3).\nThe next review is due by 1 October 2026.") in text
     # the same text: its fingerprint is the record's, and the next build shows exactly this document
-    assert f'text-sha256: "{record["text_sha256"]}"' in text
-    assert content_hash(json.loads(js.read_text())) == record["text_sha256"]
-    assert record["markdown_sha256"] == hashlib.sha256(md.read_bytes()).hexdigest()
+    assert f'text-sha256: "{record.text_sha256}"' in text
+    assert content_hash(json.loads(js.read_text())) == record.text_sha256
+    assert record.markdown_sha256 == hashlib.sha256(md.read_bytes()).hexdigest()
     build_md(root)
     assert (root / "build" / "alpha" / "remote.md").read_text() == text
     policykit.validate(root)
@@ -565,7 +566,7 @@ def test_document_control_is_history(mini):
 
 
 def test_document_control_rows_are_in_date_order(mini):
-    from policykit.ledger import record_hash
+    from policykit.governance.ledger import record_hash
 
     root = mini()
     approve_changed_then_again(root)

@@ -22,10 +22,12 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from lxml import etree
 
 import policykit
-from policykit.approve import approve
+from policykit.commands.approve import approve
 from policykit.cli import main
-from policykit.diff import Version, compare_versions, library_diff
-from policykit.diff.redline import Cover, redlines
+from policykit.commands.diff import library_diff
+from policykit.compare.batch import compare_versions
+from policykit.compare.versions import Version
+from policykit.compare.redline import Cover, redlines
 from tests.conftest import CLAUSE_PHONES, REPO
 from tests.readers import html_text, pdf_text, squash
 
@@ -582,7 +584,7 @@ def test_library_release_diff_of_the_example_trust(example_trust):
 
 
 def test_policy_diff_against_a_library_release(example_trust, tmp_path):
-    result = policykit.diff.diff(example_trust, "st-marys", "acceptable-use", "release:2024.1", out=tmp_path,
+    result = policykit.diff(example_trust, "st-marys", "acceptable-use", "release:2024.1", out=tmp_path,
                                  formats=("docx",))
     assert [c.id for c in result.comparison.clauses] == [
         "aup-online-safety-training", "aup-filtering-and-monitoring", "aup-generative-ai"]
@@ -595,7 +597,7 @@ def test_policy_diff_against_a_library_release(example_trust, tmp_path):
 def test_the_html_and_pdf_redlines_open_with_the_summary(mini):
     """Issue 6: the change summary first, straight after the cover, before any contents list."""
     root = _approved_then_edited(mini)
-    policykit.diff.diff(root, "alpha", "remote")
+    policykit.diff(root, "alpha", "remote")
     folder = root / "build" / "alpha" / "redline"
     from pypdf import PdfReader
 
@@ -650,7 +652,7 @@ def test_the_site_and_the_diff_mark_a_change_alike_and_copied_text_keeps_words_a
     """One renderer for an inline change (the diff's HTML redline and the site's redline page):
     cues that copy and read aloud, <ins>/<del>, a space between a removal and the addition after
     it; without the deletions the text is the new one, without the insertions the old one."""
-    from policykit.site import site
+    from policykit.commands.site import site
 
     root = mini()
     clause = root / "clauses" / "remote-working" / "rw-phones.md"
@@ -659,7 +661,7 @@ def test_the_site_and_the_diff_mark_a_change_alike_and_copied_text_keeps_words_a
     approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
     clause.write_text(clause.read_text().replace("your own phone", "a personal phone")
                       .replace("if unsure", "if you are not sure"))
-    policykit.diff.diff(root, "alpha", "remote", formats=("html",))
+    policykit.diff(root, "alpha", "remote", formats=("html",))
     diff_html = (root / "build" / "alpha" / "redline" / "remote.html").read_text()
     built = site(root, as_of=TODAY)
     site_html = (built.out / "alpha" / "remote" / "redline.html").read_text()
@@ -695,7 +697,7 @@ def test_the_word_redline_numbers_its_headings_as_the_policy_does(mini):
     """The summary's "moved from 1.2 to 2.3" can be followed in Word: the new text's numbers."""
     root = _approved_then_edited(mini)
     policykit.build(root, formats="docx")
-    policykit.diff.diff(root, "alpha", "remote", formats=("docx",))
+    policykit.diff(root, "alpha", "remote", formats=("docx",))
     policy = numbered(paragraphs((root / "build" / "alpha" / "remote.docx").read_bytes()))
     redline = (root / "build" / "alpha" / "redline" / "remote.docx").read_bytes()
     assert policy and numbered(paragraphs(redline, "accept")) == policy == numbered(paragraphs(redline))
@@ -740,7 +742,7 @@ def test_key_people_changes_say_which_rows_changed():
 
 
 def test_a_diff_back_to_an_older_release_says_what_it_undoes(example_trust, tmp_path):
-    result = policykit.diff.diff(example_trust, "st-marys", "acceptable-use", "release:2025.1", "release:2024.1",
+    result = policykit.diff(example_trust, "st-marys", "acceptable-use", "release:2025.1", "release:2024.1",
                                  out=tmp_path, formats=("html",))
     lines = result.comparison.lines()
     assert lines[1].startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025")
@@ -749,7 +751,7 @@ def test_a_diff_back_to_an_older_release_says_what_it_undoes(example_trust, tmp_
     html = html_text(tmp_path / "st-marys" / "redline" / "acceptable-use.html")
     assert "Reverted 3.1 Filtering and monitoring aup-filtering-and-monitoring 2.0.0 → 1.0.0: undoes: Updated" in html
     assert "Library change 2.0.0 → 1.0.0 (reverted): undoes: Updated for KCSIE 2025" in html
-    from policykit.site_redline import _changes  # the site's and the pack's summary of the same
+    from policykit.reports.redlines import _changes  # the site's and the pack's summary of the same
 
     site = {c.clause: c for c in _changes(result.comparison)}["aup-filtering-and-monitoring"]
     assert site.notes[0] == "Back to an older version, undoing:" and site.notes[1].startswith("Updated for KCSIE")

@@ -19,11 +19,11 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 import policykit
-from policykit.convert import Pandoc
-from policykit.docx_fonts import FONT_FILES, obfuscate
-from policykit.formats import produce
-from policykit.render import render
-from policykit.resolve import resolve
+from policykit.outputs.tools import Pandoc
+from policykit.outputs.docx_fonts import FONT_FILES, obfuscate
+from policykit.outputs.formats import produce
+from policykit.core.render import render
+from policykit.core.resolve import resolve
 from tests.conftest import TRUST, mini_files, write_tree
 from tests.pdfua_check import empty_headings, pdfua_problems
 from tests.readers import (W, docx_blocks, docx_headings, docx_text, html_tags, html_text, markdown_headings,

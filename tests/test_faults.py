@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 import policykit
-from policykit.ledger import LEDGER, chain_problems, read_ledger
+from policykit.governance.ledger import LEDGER, chain_problems, read_ledger
 from tests.conftest import CLAUSE_PHONES, REPO
 
 PYTHON = [sys.executable, "-m", "policykit"]

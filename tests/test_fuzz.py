@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import policykit
-from policykit.schema import schema_dir
+from policykit.core.schema import schema_dir
 from tests.conftest import mini_files, write_tree
 from tests.schema_strategy import from_schema
 

@@ -113,7 +113,7 @@ def test_clause_bodies_cannot_emit_raw_output_code(mini, body, literal):
 def test_sandbox_refuses_python_internals_in_clauses(mini, template, message):
     root = mini({"clauses/remote-working/rw-phones.md": CLAUSE_PHONES.replace("if unsure.", "if unsure. " + template)})
     with pytest.raises(policykit.PolicykitError) as err:
-        policykit.check(root)
+        policykit.validate(root)
     problems = [str(p) for p in err.value.problems]
     assert problems and all(p.startswith("clauses/remote-working/rw-phones.md:21:") and message in p
                             for p in problems), problems
@@ -145,7 +145,7 @@ def test_clause_templates_cannot_exhaust_the_machine_or_print_code(mini, templat
     root = mini({"clauses/remote-working/rw-phones.md": CLAUSE_PHONES.replace("if unsure.", "if unsure. " + template)})
     started = time.monotonic()
     with pytest.raises(policykit.PolicykitError) as err:
-        policykit.check(root)
+        policykit.validate(root)
     assert time.monotonic() - started < 10
     problems = [str(p) for p in err.value.problems]
     assert problems and all(p.startswith("clauses/remote-working/rw-phones.md:21") for p in problems), problems

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 import policykit
-from policykit import statcache
+from policykit.incremental import statcache
 from policykit.cli import main
-from policykit.parallel import batches
-from policykit.shards import shard_of
+from policykit.outputs.parallel import batches
+from policykit.incremental.shards import shard_of
 from tests.conftest import CLAUSE_PHONES, CLAUSE_PLATFORM, SCHOOL
 
 # A second policy holding only rw-phones, and more schools: a clause edit then reaches some
@@ -109,7 +109,7 @@ def test_unchanged_documents_are_not_rebuilt(trust):
 
 
 def test_a_repeated_request_stops_before_loading_anything(trust, monkeypatch):
-    stage = importlib.import_module("policykit.build")  # the module (policykit.build is the function)
+    stage = importlib.import_module("policykit.commands.build")  # the module (policykit.build is the function)
     build(trust)
     build(trust, settings=["beta"])  # another request: loads, finds nothing to do
     loaded = []
@@ -177,7 +177,7 @@ def test_deleted_or_altered_output_is_rebuilt(trust):
 
 def test_version_change_and_force_rebuild_everything(trust, monkeypatch):
     build(trust)
-    monkeypatch.setattr(policykit, "__version__", "99.0.0")
+    monkeypatch.setattr(policykit.version, "VERSION", "99.0.0")
     assert build(trust).rebuilt == tuple(ALL)
     manifest = json.loads((trust / "build" / "manifest.json").read_text())
     assert manifest["policykit"] == "99.0.0" and manifest["tools"]["policykit"] == "99.0.0"

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 import policykit
-from policykit.load import load
-from policykit.render import render
-from policykit.resolve import resolve
+from policykit.core.load import load
+from policykit.core.render import render
+from policykit.core.resolve import resolve
 from tests.conftest import REPO, SCHOOL
 
 SHARED = REPO.parent / "shared"
@@ -20,7 +20,7 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture(scope="module")
 def project(example_trust):
-    return policykit.check(example_trust)
+    return policykit.validate(example_trust)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_a_term_the_school_avoids_is_a_validation_error(mini):
     school = SCHOOL.format(name="Alpha", urn="100001", phase="primary") + "terminology:\n  avoid: [office]\n"
     root = mini({"settings/alpha.yaml": school})
     with pytest.raises(policykit.PolicykitError) as err:
-        policykit.check(root)
+        policykit.validate(root)
     assert [str(p) for p in err.value.problems] == [
         "clauses/remote-working/rw-phones.md:19: 'office' appears in alpha/remote "
         "(settings/alpha.yaml lists 'office' under terminology.avoid; use a terms.* variable, or change the value "
@@ -142,7 +142,7 @@ def test_adaptable_clause_takes_local_text_literally(mini):
         "adaptations:\n  rw-platform:\n    append: |\n      Use *only* <our> rooms.\n\n      - first & best\n"
         "      - second\n")
     root = mini({"clauses/remote-working/rw-platform.md": clause, "settings/beta.yaml": school})
-    docs = {d.key: d for d in render(resolve(policykit.check(root)))}
+    docs = {d.key: d for d in render(resolve(policykit.validate(root)))}
     md = docs["beta/remote"].markdown
     assert "Teach live lessons only on Teams" in md
     assert "Use \\*only\\* \\<our\\> rooms.\n\n- first \\& best\n- second" in md

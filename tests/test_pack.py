@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 import policykit
-from policykit.approve import approve
+from policykit.commands.approve import approve
 from policykit.cli import main
-from policykit.pack import pack, select
-from policykit.status import StatusRow
+from policykit.commands.pack import pack
+from policykit.reports.pack import select
+from policykit.reports.status import StatusRow
 from tests.conftest import POLICY, TRUST
 from tests.pdfua_check import pdfua_problems
 from tests.readers import pdf_text, squash

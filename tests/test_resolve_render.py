@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 import policykit
-from policykit.context import merge
+from policykit.core.context import merge
 from policykit.dates import add_months, long_date
-from policykit.render import render
-from policykit.resolve import resolve
-from policykit.templating import TemplateProblem, escape, render as render_template
+from policykit.core.render import render
+from policykit.core.resolve import resolve
+from policykit.templating.engine import TemplateProblem, escape, render as render_template
 from tests.conftest import SCHOOL
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -14,9 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 import policykit
-from policykit.approve import approve
+from policykit.commands.approve import approve
 from policykit.cli import main
-from policykit.site import MARKER, STATE_COLOURS, brand, contrast, site
+from policykit.commands.site import site
+from policykit.reports.site import MARKER
+from policykit.reports.site_style import STATE_COLOURS, brand, contrast
 from tests.conftest import CLAUSE_PHONES, POLICY, REPO, TRUST, mini_files, write_tree
 from tests.readers import html_tags, html_text
 from tests.test_hostile import VALUES, school_yaml
@@ -429,18 +431,21 @@ def test_on_a_phone(browser, built):
 
 
 def test_redline_when_the_approved_text_is_missing(trust, tmp_path):
-    from policykit.check import check
-    from policykit.render import render
-    from policykit.resolve import resolve
-    from policykit.site_redline import redlines_for
+    from policykit.compare.versions import Trust
+    from policykit.core.load import load
+    from policykit.core.render import render
+    from policykit.core.resolve import resolve
+    from policykit.core.validate import validate
+    from policykit.reports.redlines import redlines_for
 
     root = tmp_path / "copy"
     shutil.copytree(trust / "clauses", root / "clauses")
     shutil.copytree(trust / "settings", root / "settings")
     for archived in (root / "settings" / "approvals" / "texts" / "alpha" / "remote").glob("*.json"):
         archived.unlink()
-    project = check(root)
-    redlines = redlines_for(project, render(resolve(project)))
+    sources = load(root)
+    project = validate(sources)
+    redlines = redlines_for(Trust(root, sources, project), render(resolve(project)))
     assert redlines["beta/calls"] is None  # never approved
     assert redlines["alpha/calls"].unchanged and not redlines["alpha/calls"].markdown
     missing = redlines["alpha/remote"]

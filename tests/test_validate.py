@@ -244,7 +244,7 @@ def test_an_indirect_include_loop_is_reported_with_its_chain(mini):
 
 
 def test_lato_cmap_is_read_from_the_font_files():
-    from policykit import characters
+    from policykit.core import characters
 
     lato = characters.lato()
     assert {ord(c) for c in "Aaé£–’"} <= lato and ord("ж") not in lato and 0x1F600 not in lato

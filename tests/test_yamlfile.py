@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from policykit.yamlfile import YamlError, parse_front_matter, parse_yaml, read_text
+from policykit.core.yamlfile import YamlError, parse_front_matter, parse_yaml, read_text
 
 
 def parse(text: str):

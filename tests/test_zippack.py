@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from policykit.zippack import deflated, pack
+from policykit.outputs.zippack import deflated, pack
 
 
 def test_packed_members_read_back_whole_in_order_with_one_date():

@@ -1,0 +1,71 @@
+"""`policykit diff`: what changed in a school's policy between two texts, with redlines.
+
+    (--out and --format checked) -> load -> validate -> the two texts -> compare
+      -> redline files (Word with tracked changes, HTML, PDF) -> write
+
+With `--library FROM TO` instead: load -> validate -> both library releases -> which clauses
+changed, and whose policies each change reaches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from policykit.compare.batch import compare_versions
+from policykit.compare.clauses import Comparison
+from policykit.compare.library import LibraryDiff, library_diff as compare_libraries
+from policykit.compare.redline import FORMATS, cover_for, redlines
+from policykit.compare.versions import Trust, Version, version
+from policykit.core.load import load
+from policykit.core.validate import validate
+from policykit.errors import Problem, UsageError, did_you_mean
+from policykit.outputs.tools import Converter
+from policykit.system.atomic import write_files
+from policykit.system.places import output_folder
+
+__all__ = ["diff", "library_diff", "DiffResult", "LibraryDiff", "FORMATS"]
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    setting: str
+    policy: str
+    old: Version
+    new: Version
+    comparison: Comparison
+    files: tuple[Path, ...]
+
+
+def diff(root: Path | str, setting: str, policy: str, old: str = "approved", new: str = "current",
+         out: Path | str | None = None, formats: Sequence[str] = FORMATS,
+         converter: Converter | None = None) -> DiffResult:
+    """Compare two texts of `setting`'s `policy`; write the redlines to OUT/<school>/redline/<policy>.*"""
+    formats = _formats(formats)
+    out_dir = output_folder(root, out)
+    sources = load(root)
+    trust = Trust(Path(root), sources, validate(sources))
+    a = version(trust, setting, policy, old, "--from")
+    b = version(trust, setting, policy, new, "--to")
+    (comparison,) = compare_versions(trust, [(a, b)])
+    cover = cover_for(trust, setting, policy, a, b)
+    (files,) = redlines([(comparison, cover)], formats, converter)
+    paths = {out_dir / setting / "redline" / f"{policy}.{fmt}": data for fmt, data in files.items()}
+    write_files(paths)
+    return DiffResult(setting, policy, a, b, comparison, tuple(paths))
+
+
+def library_diff(root: Path | str, old: str, new: str) -> LibraryDiff:
+    """Which clauses library release `new` changed since `old`, and the schools' policies each reaches."""
+    sources = load(root)
+    return compare_libraries(Trust(Path(root), sources, validate(sources)), old, new)
+
+
+def _formats(formats: Sequence[str]) -> tuple[str, ...]:
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise UsageError([Problem("--format", message=f"unknown redline format '{f}'",
+                                  hint=did_you_mean(f, FORMATS) or f"choose from {','.join(FORMATS)}")
+                          for f in unknown] or [Problem("--format", message="no format given")])
+    return tuple(dict.fromkeys(formats))

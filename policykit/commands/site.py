@@ -1,0 +1,95 @@
+"""`policykit site`: the governors' static site, and the documents it offers for download.
+
+    (--out checked) -> load -> validate -> resolve -> render every document
+      -> write the Word and PDF files that are not current (the build's own stages)
+      -> status and redlines as of the date -> pages -> write the site, remove its old pages
+
+Each stage runs once: the documents rendered for the build are the ones the pages show. A
+view as of a date before some recorded approvals is the one exception: the texts are then
+rendered again as they stood on that date (their approval blocks and document control).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from policykit.compare.versions import Trust
+from policykit.core.load import load
+from policykit.core.render import render
+from policykit.core.resolve import resolve
+from policykit.core.validate import validate
+from policykit.errors import OutputError, Problem
+from policykit.incremental.builder import BuildRequest
+from policykit.outputs.tools import Converter, Pandoc
+from policykit.reports.redlines import redlines_for
+from policykit.reports.site import DOWNLOADS, MARKER, SiteResult, marker, site_files
+from policykit.reports.status import status_of
+from policykit.system.atomic import write_files
+from policykit.system.locks import build_lock
+from policykit.system.places import SITE, output_folder
+
+__all__ = ["site", "SiteResult"]
+
+CACHE = ".policykit-cache/site"  # in the build folder: HTML fragments by the hash of their Markdown
+
+
+def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | None = None,
+         build_out: Path | str | None = None, converter: Converter | None = None) -> SiteResult:
+    """Build the documents the site links to, then write the site into `out` (default ROOT/build/site)."""
+    root = Path(root)
+    as_of = as_of or date.today()
+    out_dir = output_folder(root, out, default=SITE)
+    build_dir = output_folder(root, build_out, "the build folder")
+    converter = converter or Pandoc()
+    sources = load(root)
+    project = validate(sources)
+    plan = resolve(project)
+    docs = render(plan)
+    rendered = {d.key: d for d in docs}
+    with build_lock(build_dir):
+        request = BuildRequest(root, build_dir, [kind for kind, _ in DOWNLOADS], None, None, converter, None,
+                               False, None)
+        built = request.unchanged() or request.write(plan, lambda stale: [rendered[p.key] for p in stale.documents])
+    view = project.as_of(as_of)
+    if view is not project:  # approvals recorded after the date: show the texts as they stood then
+        plan = resolve(view)
+        docs = render(plan)
+    report = status_of(plan, docs, as_of)
+    redlines = redlines_for(Trust(root, sources, view, {d.key: d for d in docs}), docs)
+    downloads = {d.key: {kind: _read(built.out / f"{d.key}.{kind}") for kind, _ in DOWNLOADS} for d in docs}
+    pages = site_files(plan, docs, report, redlines, downloads, converter, cache=built.out / CACHE)
+    files = {out_dir / rel: data for rel, data in pages.items()}
+    made = sorted(files)
+    files[out_dir / MARKER] = marker(pages)
+    removed = _stale(out_dir, set(made))
+    changed = write_files(files)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    page_paths = tuple(p for p in made if p.suffix == ".html")
+    return SiteResult(out_dir, as_of, page_paths, tuple(made), tuple(p for p in changed if p.name != MARKER),
+                      tuple(removed))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise OutputError(Problem(str(path), message=f"cannot read the built file: {exc.strerror}")) from None
+
+
+def _stale(out: Path, keep: set[Path]) -> list[Path]:
+    """Files an earlier run of `site` wrote that this run does not: only those it listed itself."""
+    try:
+        listed = json.loads((out / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    stale = []
+    for rel in listed if isinstance(listed, list) else []:
+        path = out / str(rel)
+        if ".." not in Path(str(rel)).parts and path not in keep and path.is_file():
+            stale.append(path)
+    return sorted(stale)
+
+

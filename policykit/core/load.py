@@ -1,0 +1,84 @@
+"""Stage 1, load: read every file of a trust repository, keeping line numbers.
+
+Nothing here judges the content beyond "is it YAML at all"; `validate` does the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from policykit.governance.archive import ArchivedFile, read_archive
+from policykit.errors import PolicykitError, Problem, display_path
+from policykit.governance.ledger import LEDGER, LedgerLine, read_ledger
+from policykit.core.yamlfile import YamlDoc, YamlError, parse_front_matter, parse_yaml, read_text
+
+TRUST_FILE = "trust.yaml"
+SPECIAL_CLAUSE_DIRS = {"policies", "history"}
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The raw files of one trust repository, parsed but not yet checked."""
+
+    root: Path
+    library: YamlDoc | None
+    trust: YamlDoc | None
+    clauses: tuple[YamlDoc, ...]
+    policies: tuple[YamlDoc, ...]
+    settings: tuple[YamlDoc, ...]
+    problems: tuple[Problem, ...]
+    ledger: tuple[LedgerLine, ...] = ()
+    archive: tuple[ArchivedFile, ...] = ()  # the approved texts beside the ledger
+
+
+def load(root: Path | str = ".") -> Sources:
+    """Read clauses/ and settings/ under `root`; unreadable files become problems."""
+    root = Path(root)
+    clauses_dir, settings_dir = root / "clauses", root / "settings"
+    missing = [d for d in (clauses_dir, settings_dir) if not d.is_dir()]
+    if missing:
+        names = " and ".join(f"{d.name}/" for d in missing)
+        raise PolicykitError(Problem(
+            display_path(root, Path.cwd()) if root != Path(".") else ".", message=f"no {names} folder here",
+            hint="run policykit in a trust repository, or give --root DIR"))
+    problems: list[Problem] = []
+
+    def read(path: Path, front_matter: bool = False) -> YamlDoc | None:
+        shown = display_path(path, root)
+        try:
+            text = read_text(path, shown)
+            if front_matter:
+                return parse_front_matter(text, path, shown)
+            doc = parse_yaml(text, path, shown)
+        except YamlError as exc:
+            problems.extend(exc.problems)
+            return None
+        if doc.data is None:
+            problems.append(Problem(shown, 1, 1, "", "file is empty"))
+            return None
+        return doc
+
+    library_path = clauses_dir / "library.yaml"
+    library = read(library_path) if library_path.is_file() else None
+    if not library_path.is_file():
+        problems.append(Problem(display_path(library_path, root), message="missing library file",
+                                hint="it gives the library's release, date and options"))
+    clause_files = sorted(
+        p for p in clauses_dir.rglob("*.md")
+        if p.relative_to(clauses_dir).parts[0] not in SPECIAL_CLAUSE_DIRS and p.is_file()
+    )
+    policy_files = sorted((clauses_dir / "policies").glob("*.yaml"))
+    trust_path = settings_dir / TRUST_FILE
+    trust = read(trust_path) if trust_path.is_file() else None
+    if not trust_path.is_file():
+        problems.append(Problem(display_path(trust_path, root), message="missing trust settings file"))
+    setting_files = sorted(p for p in settings_dir.glob("*.yaml") if p.name != TRUST_FILE)
+    for odd in sorted(settings_dir.glob("*.yml")):
+        problems.append(Problem(display_path(odd, root), message="settings files end in .yaml",
+                                hint=f"rename it to {odd.stem}.yaml"))
+    clauses = tuple(d for d in (read(p, front_matter=True) for p in clause_files) if d)
+    policies = tuple(d for d in (read(p) for p in policy_files) if d)
+    settings = tuple(d for d in (read(p) for p in setting_files) if d)
+    ledger = read_ledger(root / LEDGER)
+    return Sources(root, library, trust, clauses, policies, settings, tuple(problems), ledger, read_archive(root))

@@ -1,0 +1,156 @@
+"""Stage 4, render: each document plan becomes canonical Markdown (sandboxed Jinja).
+
+Each clause body is rendered in the sandbox with the school's values, local wording is put
+in (wording.py), and the whole is set into the document frame (frame.py) with the
+document's approval standing, key people (people.py) and document control.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Mapping
+
+from policykit.core.approvable import approvable_content
+from policykit.core.frame import frame_source
+from policykit.core.people import key_people, role
+from policykit.core.resolve import DocumentPlan, Plan
+from policykit.core.wording import avoided_terms, local_text
+from policykit.dates import long_date, noon_epoch
+from policykit.errors import PolicykitError, Problem
+from policykit.governance.archive import content_hash
+from policykit.governance.control import CurrentText, document_control
+from policykit.governance.standing import Standing, stages_reached, standing
+from policykit.model import Clause, template_colours
+from policykit.templating.engine import Markdown, TemplateProblem, render as render_template
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """Canonical Markdown for one school x policy, and what the writers need to know."""
+
+    key: str
+    setting_id: str
+    policy_id: str
+    markdown: str
+    title: str
+    school: str
+    trust: str
+    epoch: int  # seconds since 1970 of the document's date: its outputs carry no clock time
+    clause_versions: Mapping[str, str]
+    colours: Mapping[str, str]  # trust colours (schema-checked #RRGGBB) for the PDF and HTML
+    text_sha256: str = ""  # fingerprint of the approvable text (see approvable_content)
+    content: Mapping[str, Any] | None = None  # that text, clause by clause
+    standing: Standing | None = None  # where this text stands against the approval ledger
+    issued: date | None = None  # the library release date
+    logo: str | None = None  # absolute path of the trust's logo (settings trust.logo), if it has one
+
+
+def render(plan: Plan) -> tuple[RenderedDocument, ...]:
+    """Render every planned document, collecting every template problem before failing."""
+    problems: list[Problem] = []
+    out = []
+    for doc in plan.documents:
+        try:
+            out.append(replace(render_document(doc), logo=plan.project.logo))
+        except _ClauseFailure as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise PolicykitError(problems)
+    return tuple(out)
+
+
+class _ClauseFailure(Exception):
+    def __init__(self, *problems: Problem):
+        self.problems = problems
+
+
+def render_document(doc: DocumentPlan) -> RenderedDocument:
+    context = dict(doc.context)
+    parts = []
+    texts: list[tuple[Clause, str]] = []
+    for part in doc.parts:
+        clauses = []
+        for clause in part.clauses:
+            try:
+                text = render_template(clause.body, context)
+            except TemplateProblem as exc:
+                raise _ClauseFailure(Problem(clause.path, clause.body_line + max(exc.line, 1) - 1, exc.column,
+                                             exc.key, f"{exc.message} (building {doc.key})")) from None
+            adaptation = context["adaptations"].get(clause.id)
+            if adaptation:
+                local = local_text(adaptation.get("replace") or adaptation["append"])
+                text = local if "replace" in adaptation else f"{text.strip()}\n\n{local}"
+            texts.append((clause, text))
+            clauses.append({"id": clause.id, "title": Markdown(clause.title), "version": clause.version,
+                            "text": Markdown(text.strip())})
+        # the first part of an included policy opens a division headed by that policy's title
+        starts = part.group if part.group and part.group != (parts[-1]["group"] if parts else "") else ""
+        parts.append({"heading": Markdown(part.heading), "intro": Markdown(part.intro.strip()), "clauses": clauses,
+                      "group": Markdown(part.group), "starts_group": Markdown(starts)})
+    policy = doc.policy
+    people = key_people(doc.setting, context["la"])
+    content = approvable_content(doc, people, parts)
+    text_sha256 = content_hash(content)
+    place = standing(doc.approvals, text_sha256, doc.stages, doc.review_months)
+    names = list(doc.bodies)
+    dated = place.current.date if place.current else doc.issued
+    context["doc"] = {
+        "version": policy.version,
+        "library_release": doc.library_release,
+        "issued": dated,
+        "review_due": place.review_due(doc.issued),
+        "owner": role(policy.owner, doc.setting),
+        "approver": " then ".join(names),
+        "approved": place.approved,
+        "approval_date": long_date(place.current.date) if place.current else "Not yet approved",
+        "approval_status": "Approved" if place.approved else "Draft: not approved",
+        "approval_note": _approval_note(place, names),
+        "minutes": "; ".join(r.minute for r in place.current.records) if place.current else "",
+        "history": document_control(place, _current_text(doc)),
+        "text_sha256": text_sha256,
+        "audience": policy.audience,
+        "summary": policy.summary,
+        "related": list(doc.related),
+        "key_people": people,
+        "parts": parts,
+        "keywords": ["policy", *sorted({c.section for p in doc.parts for c in p.clauses})],
+        "subject": f"{policy.title} for {doc.setting.name}",
+    }
+    try:
+        markdown = render_template(frame_source(), context, limit=None)  # the engine's own frame: clauses are bounded
+    except TemplateProblem as exc:
+        raise _ClauseFailure(Problem(doc.setting.path, 0, 0, "", f"{exc.message} (building {doc.key})")) from None
+    avoided = avoided_terms(doc, texts, markdown)
+    if avoided:
+        raise _ClauseFailure(*avoided)
+    return RenderedDocument(
+        key=doc.key, setting_id=doc.setting.id, policy_id=policy.id, markdown=markdown,
+        title=policy.title, school=doc.setting.name, trust=str(context["trust"]["name"]),
+        epoch=noon_epoch(dated), clause_versions=doc.clause_versions, text_sha256=text_sha256, standing=place,
+        content=content,
+        issued=doc.issued,
+        colours=template_colours(context["trust"]),
+    )
+
+
+def _current_text(doc: DocumentPlan) -> CurrentText:
+    return CurrentText(version=doc.policy.version, library_release=doc.library_release, issued=doc.issued,
+                       clauses=tuple(c for part in doc.parts for c in part.clauses),
+                       library_changelog=doc.library_changelog, recorded_titles=doc.recorded_titles)
+
+
+def _approval_note(place: Standing, names: list[str]) -> str:
+    if place.current:
+        bodies = " and ".join(f"the {r.body} on {long_date(r.date)} (minute {r.minute})" for r in place.current.records)
+        return f"Approved by {bodies}."
+    if place.pending:
+        done = " and ".join(f"the {r.body} on {long_date(r.date)}" for r in place.pending)
+        return f"Approved by {done}; awaiting approval by the {names[len(place.pending)]}."
+    if place.earlier:
+        last = place.earlier[-1]
+        when = long_date(max(r.date for r in place.earlier))
+        stage = "" if place.earlier_full else f" ({stages_reached(len(place.earlier), len(names))})"
+        return (f"This text has changed since the {last.body} approved an earlier version on {when}{stage}; "
+                f"it needs approval by the {' then the '.join(names)}.")
+    return f"It needs approval by the {' then the '.join(names)}."

@@ -1,0 +1,118 @@
+"""Stage 3, resolve: which clauses each school's policy holds, in order, with what values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+from policykit.core.conditions import applies, setting_facts
+from policykit.core.context import clause_context
+from policykit.errors import Problem, UsageError, did_you_mean
+from policykit.model import Approval
+from policykit.model import Clause, Policy, Project, Setting, freeze
+from policykit.governance.scheme import body_names, review_months, stages
+
+
+@dataclass(frozen=True)
+class ResolvedPart:
+    heading: str
+    intro: str
+    clauses: tuple[Clause, ...]
+    group: str = ""  # see model.Part.group
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    """One school x policy: the clauses it holds and the values they are filled with."""
+
+    setting: Setting
+    policy: Policy
+    parts: tuple[ResolvedPart, ...]
+    context: Mapping[str, Any]
+    library_release: str
+    issued: date  # the date the text is dated from: the library release (approval comes later)
+    related: tuple[str, ...] = ()  # titles of related policies
+    stages: tuple[str, ...] = ("board",)  # who approves, in order (scheme of delegation)
+    review_months: int = 12  # the cycle after the scheme's caps
+    approvals: tuple[Approval, ...] = ()  # this school x policy's ledger records
+    library_changelog: tuple[Mapping[str, Any], ...] = ()
+    # "clause-id@version" -> title, for every clause version the approvals recorded: as archived
+    # with the approved text (so history keeps the titles approved then), else as in the library now
+    recorded_titles: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.setting.id}/{self.policy.id}"
+
+    @property
+    def bodies(self) -> tuple[str, ...]:
+        """Who approves, in order, by this school's names for them ('Local Academy Committee')."""
+        return body_names(self.stages, self.context["terms"], self.context["trust"])
+
+    @property
+    def clause_versions(self) -> dict[str, str]:
+        return {c.id: c.version for part in self.parts for c in part.clauses}
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: Project
+    documents: tuple[DocumentPlan, ...]
+
+
+def resolve(project: Project, settings: Iterable[str] | None = None,
+            policies: Iterable[str] | None = None) -> Plan:
+    """Plan every selected school x policy (all of them by default)."""
+    chosen_settings = _select(settings, project.settings, "setting", "school")
+    chosen_policies = _select(policies, project.library.policies, "policy", "policy")
+    library = project.library
+    documents = []
+    for sid in chosen_settings:
+        setting = project.settings[sid]
+        facts = setting_facts(setting.values)
+        for pid in chosen_policies:
+            policy = library.policies[pid]
+            parts = []
+            for part in policy.parts:
+                chosen = tuple(library.clauses[c] for c in part.clauses
+                               if applies(library.clauses[c].conditions, facts))
+                if chosen:
+                    parts.append(ResolvedPart(part.heading, part.intro, chosen, part.group))
+            context = clause_context(project.trust, setting.values, setting.local_authority,
+                                     {"id": policy.id, "title": policy.title, "version": policy.version})
+            approvals = project.approvals_for(sid, pid)
+            documents.append(DocumentPlan(
+                setting=setting, policy=policy, parts=tuple(parts), context=freeze(context),
+                library_release=library.release, issued=library.date,
+                related=tuple(library.policies[r].title for r in policy.related),
+                stages=stages(project.trust, policy, setting.values["school"]["type"]),
+                review_months=review_months(project.trust, policy),
+                approvals=approvals,
+                library_changelog=library.changelog,
+                recorded_titles=_recorded_titles(approvals, project.archived, library.clauses),
+            ))
+    return Plan(project, tuple(documents))
+
+
+def _recorded_titles(approvals: Iterable[Approval], archived: Mapping[str, Mapping[str, Any]],
+                     clauses: Mapping[str, Clause]) -> Mapping[str, str]:
+    titles: dict[str, str] = {}
+    for record in approvals:
+        kept = {str(c[0]): str(c[2]) for part in archived.get(record.text_sha256, {}).get("parts", ())
+                for c in part.get("clauses", ())}
+        for cid, version in record.clauses.items():
+            titles.setdefault(f"{cid}@{version}", kept.get(cid) or (clauses[cid].title if cid in clauses else cid))
+    return freeze(dict(sorted(titles.items())))
+
+
+def _select(wanted: Iterable[str] | None, known: Mapping[str, Any], what: str, label: str) -> list[str]:
+    if not wanted:
+        return sorted(known)
+    wanted = list(dict.fromkeys(wanted))
+    problems = [Problem(f"--{what}", 0, 0, "", f"unknown {label} '{w}'",
+                        did_you_mean(w, known) or f"known: {', '.join(sorted(known))}")
+                for w in wanted if w not in known]
+    if problems:
+        raise UsageError(problems)
+    return wanted

@@ -1,0 +1,66 @@
+"""Stage 2, validate: schemas, cross references and template variables, all problems at once.
+
+Each file is checked on its own, so one broken file hides nothing else; only the checks that
+need a broken file's contents (a school's local authority needs trust.yaml, say) wait. The
+checks, one module each:
+
+    characters.py   characters no document can carry or the PDF draw
+    library.py      library.yaml, clauses and policies (includes.py: their includes)
+    clause_text.py  what a clause body may hold: no headings, images, other templates
+    settings.py     trust.yaml and each school's file, merged; local adaptations
+    variables.py    every template variable a school's documents use is set for it
+    ledger.py       the approval records and the archived texts they name
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from policykit.core.load import Sources
+from policykit.core.releases import history_problems
+from policykit.core.validate.characters import character_problems
+from policykit.core.validate.ledger import ledger_records
+from policykit.core.validate.library import check_library, policy_names
+from policykit.core.validate.settings import check_adaptations, school_settings, trust_settings
+from policykit.core.validate.variables import check_variables
+from policykit.errors import PolicykitError, Problem, did_you_mean
+from policykit.governance.archive import check_archive
+from policykit.model import Project, freeze
+
+__all__ = ["validate"]
+
+
+def validate(sources: Sources) -> Project:
+    """Check everything in `sources`; return the Project or raise with every problem."""
+    problems: list[Problem] = list(sources.problems)
+    problems.extend(character_problems(sources))
+    problems.extend(history_problems(sources))
+    # Each file is checked on its own, so one broken file hides nothing else: only the checks
+    # that need a broken file's contents (a school's local authority needs trust.yaml, say) wait.
+    library = check_library(sources, problems)
+    trust = trust_settings(sources, problems)
+    settings = school_settings(sources, trust, library, problems)
+    if library is not None and trust is not None:
+        check_variables(library, trust, settings, problems)
+        check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
+    if trust is not None and sources.trust is not None:
+        known = policy_names(sources)
+        for pid in trust.get("scheme_of_delegation", {}).get("policies", {}):
+            if pid not in known:
+                problems.append(sources.trust.problem(("scheme_of_delegation", "policies", pid),
+                                                      f"unknown policy '{pid}'", did_you_mean(pid, known)))
+    approvals = ledger_records(sources, library, trust, settings, problems)
+    archived = check_archive(sources.archive, approvals, problems)
+    if problems:
+        raise PolicykitError(problems)
+    assert library is not None and trust is not None
+    return Project(sources.root, library, freeze(trust), settings, digest=_digest(sources), approvals=approvals,
+                   archived=archived)
+
+
+def _digest(sources: Sources) -> str:
+    h = hashlib.sha256()
+    for doc in (sources.library, sources.trust, *sources.clauses, *sources.policies, *sources.settings):
+        if doc is not None:
+            h.update(doc.shown.encode() + b"\0" + repr(doc.data).encode() + b"\0" + doc.body.encode())
+    return h.hexdigest()

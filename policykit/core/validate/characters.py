@@ -1,0 +1,55 @@
+"""Characters a value or clause text holds that no document can carry or the PDF draw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policykit.core import characters
+from policykit.core.load import Sources
+from policykit.core.yamlfile import YamlDoc, dotted
+from policykit.errors import Problem
+
+
+def character_problems(sources: Sources) -> list[Problem]:
+    """Characters a value (or clause text) holds that no document can carry or the PDF draw."""
+    found: list[tuple[YamlDoc, tuple[Any, ...] | tuple[int, int], str, bool]] = []  # doc, key or (line, col), text
+
+    def walk(doc: YamlDoc, value: Any, key: tuple[Any, ...]) -> None:
+        if isinstance(value, str):
+            if characters.suspicious(value):
+                found.append((doc, key, value, True))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(doc, v, key + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(doc, v, key + (i,))
+
+    docs = [d for d in (sources.library, sources.trust) if d is not None]
+    for doc in (*docs, *sources.clauses, *sources.policies, *sources.settings):
+        walk(doc, doc.data, ())
+        for i, line in enumerate(doc.body.splitlines()):
+            if characters.suspicious(line):
+                found.append((doc, (doc.body_line + i, 0), line, False))
+    if not found:
+        return []
+    cannot = characters.undrawable({c for *_, text, _ in found for c in text})
+    problems = []
+    for doc, where, text, is_key in found:
+        if is_key:
+            line, col = doc.where(where)
+            key = dotted(where)
+        else:
+            line, col, key = where[0], 0, ""
+        bad = [c for c in dict.fromkeys(text) if characters.not_text(c)]
+        for char in bad:
+            problems.append(Problem(doc.shown, line, col or text.index(char) + 1, key,
+                                    f"contains {characters.describe(char)}, {characters.not_text(char)}",
+                                    "remove it: in YAML, an escape such as \\0 or \\uFFFE in double quotes makes one"))
+        missing = [c for c in dict.fromkeys(text) if c in cannot]
+        if missing:
+            problems.append(Problem(doc.shown, line, col or text.index(missing[0]) + 1, key,
+                                    "the PDF's fonts cannot draw " + ", ".join(characters.describe(c) for c in missing),
+                                    "use other characters or leave them out: the PDF has no font for emoji and "
+                                    "many scripts"))
+    return problems

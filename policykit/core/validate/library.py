@@ -1,0 +1,160 @@
+"""The library as validate reads it: library.yaml, every clause and every policy definition."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from policykit.core import schema
+from policykit.core.load import Sources
+from policykit.core.validate.clause_text import body_problems
+from policykit.core.validate.includes import expand, include_loops
+from policykit.core.yamlfile import YamlDoc
+from policykit.errors import Problem, did_you_mean
+from policykit.model import ChangeNote, Clause, Library, Policy, freeze
+
+
+ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def check_library(sources: Sources, problems: list[Problem]) -> Library | None:
+    doc = sources.library
+    lib_problems = schema.check(doc, "library") if doc is not None else []
+    problems.extend(lib_problems)
+    options = declared_options(sources)
+    clauses = parse_clauses(sources.clauses, options, problems)
+    # a clause file that is itself broken is reported once, not again by each policy naming it
+    broken = {d.path.stem for d in sources.clauses if d.path.stem not in clauses}
+    broken |= {Path(p.path).stem for p in sources.problems if p.path.endswith(".md")}
+    policies = parse_policies(sources.policies, clauses, problems, broken, policy_names(sources))
+    if doc is None or lib_problems:
+        return None
+    return Library(
+        name=doc.data["name"],
+        release=str(doc.data["release"]),
+        date=date.fromisoformat(doc.data["date"]),
+        options=freeze(options),
+        changelog=freeze(doc.data.get("changelog", [])),
+        clauses=freeze(clauses),
+        policies=freeze(policies),
+    )
+
+
+def declared_options(sources: Sources) -> Mapping[str, Any] | None:
+    """The options clauses/library.yaml declares, or None when that file is missing or unreadable
+    (then nothing can be said about which options exist, and no option is checked)."""
+    data = sources.library.data if sources.library is not None else None
+    if not isinstance(data, dict):
+        return None
+    options = data.get("options", {})
+    return options if isinstance(options, dict) else None
+
+
+def parse_clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any] | None, problems: list[Problem]) -> dict[str, Clause]:
+    clauses: dict[str, Clause] = {}
+    seen: dict[str, str] = {}
+    for doc in docs:
+        found = schema.check(doc, "clause")
+        if found:
+            problems.extend(found)
+            continue
+        data = doc.data
+        cid = data["id"]
+        if cid != doc.path.stem:
+            problems.append(doc.problem(("id",), f"'{cid}' does not match the file name",
+                                        f"rename the file to {cid}.md or set id: {doc.path.stem}"))
+        if cid in seen:
+            problems.append(doc.problem(("id",), f"clause id '{cid}' is also used by {seen[cid]}"))
+            continue
+        seen[cid] = doc.shown
+        folder = doc.path.parent.name
+        if folder != data["section"]:
+            problems.append(doc.problem(("section",), f"clause is in clauses/{folder}/ but names section "
+                                        f"'{data['section']}'", f"move it to clauses/{data['section']}/"))
+        if data["changelog"][0]["version"] != data["version"]:
+            problems.append(doc.problem(("changelog", 0, "version"),
+                                        f"newest changelog entry is {data['changelog'][0]['version']} but the "
+                                        f"clause is version {data['version']}", "add a changelog entry first"))
+        for name, value in data.get("conditions", {}).get("options", {}).items() if options is not None else ():
+            key = ("conditions", "options", name)
+            if name not in options:
+                problems.append(doc.problem(key, f"unknown option '{name}'",
+                                            did_you_mean(name, options) or "declare it in clauses/library.yaml"))
+            else:
+                problems.extend(option_value(doc, key, value, options[name]))
+        problems.extend(body_problems(doc))
+        clauses[cid] = Clause(
+            id=cid, version=data["version"], title=data["title"], section=data["section"],
+            covers=tuple(data["covers"]), conditions=freeze(data.get("conditions", {})),
+            source=tuple(data["source"]), locked=bool(data.get("locked", True)),
+            changelog=tuple(ChangeNote(c["version"], date.fromisoformat(c["date"]), c["note"])
+                            for c in data["changelog"]),
+            body=doc.body, path=doc.shown, body_line=doc.body_line,
+        )
+    return clauses
+
+
+def option_value(doc: YamlDoc, key: tuple[Any, ...], value: Any, spec: Any) -> list[Problem]:
+    if not isinstance(spec, Mapping) or spec.get("type") not in ("boolean", "string", "integer"):
+        return []  # a malformed declaration is reported against clauses/library.yaml itself
+    kind = {"boolean": bool, "string": str, "integer": int}[spec["type"]]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return [doc.problem(key, f"must be {'true or false' if kind is bool else spec['type']}, not {value!r}")]
+    choices = spec.get("choices")
+    if choices and value not in choices:
+        return [doc.problem(key, f"'{value}' is not one of: {', '.join(choices)}", did_you_mean(str(value), choices))]
+    return []
+
+
+def policy_names(sources: Sources) -> set[str]:
+    """Every policy the library has a file for, by file name, whether or not the file is sound:
+    a reference to a broken policy is not reported again as an unknown one."""
+    names = {d.path.stem for d in sources.policies}
+    names |= {Path(p.path).stem for p in sources.problems
+              if p.path.startswith("clauses/policies/") and p.path.endswith(".yaml")}
+    return names
+
+
+def parse_policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
+              broken: set[str] = frozenset(), known: set[str] | None = None) -> dict[str, Policy]:
+    """The policies whose files are sound, keyed by file name (the id other files use).
+
+    `known` names every policy file (see `policy_names`); a reference to one that failed its
+    own checks counts as known, so only its own problem is reported."""
+    docs = list(docs)
+    known = set(known or ()) | {d.path.stem for d in docs}
+    raw: dict[str, YamlDoc] = {}
+    for doc in docs:
+        found = schema.check(doc, "policy")
+        if found:
+            problems.extend(found)
+            continue
+        pid = doc.path.stem
+        if doc.data["id"] != pid:
+            problems.append(doc.problem(("id",), f"'{doc.data['id']}' does not match the file name",
+                                        f"rename the file to {doc.data['id']}.yaml or set id: {pid}"))
+        raw[pid] = doc
+    loops = include_loops(raw, problems)
+    policies: dict[str, Policy] = {}
+    for pid, doc in raw.items():
+        parts = expand(pid, raw, clauses, problems, (), broken, known, loops)
+        listed: dict[str, int] = {}
+        for part in parts:
+            for cid in part.clauses:
+                listed[cid] = listed.get(cid, 0) + 1
+        for cid, count in listed.items():
+            if count > 1 and cid in clauses:
+                problems.append(doc.problem(("parts",), f"clause '{cid}' appears {count} times in this policy"))
+        for i, rel in enumerate(doc.data.get("related", [])):
+            if rel not in known:
+                problems.append(doc.problem(("related", i), f"unknown policy '{rel}'", did_you_mean(rel, known)))
+        d = doc.data
+        policies[pid] = Policy(
+            id=pid, title=d["title"], version=d["version"], summary=d.get("summary", ""), owner=d["owner"],
+            approver=d["approver"], review_months=d["review_months"], audience=d["audience"],
+            published=d.get("published", True), related=tuple(r for r in d.get("related", []) if r in raw),
+            parts=tuple(parts), path=doc.shown,
+        )
+    return policies

@@ -1,0 +1,124 @@
+"""The document control table: a policy's approval history, as it was recorded.
+
+Each approved row says what that approval changed against the approval before it, from
+what the ledger recorded then (each clause's version) and the archived text (its titles),
+never from today's library: a clause removed from the policy later does not rewrite what an
+old row says. Rows go by meeting date (then ledger order). A text not yet approved ends the
+table with what changed since the last approval, dated from the clause library's changelog,
+so the same inputs always give the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Mapping
+
+from policykit.dates import long_date
+from policykit.governance.standing import Decision, Standing
+from policykit.model import Clause
+
+_ELSEWHERE = "other wording changed (key people, headings or the school's settings)"
+
+
+@dataclass(frozen=True)
+class CurrentText:
+    """What the table needs to know of the text as it stands (from the document's plan)."""
+
+    version: str  # the policy's
+    library_release: str
+    issued: date  # the library release date
+    clauses: tuple[Clause, ...]  # in document order
+    library_changelog: tuple[Mapping[str, Any], ...] = ()
+    # "clause-id@version" -> title, for every clause version the approvals recorded
+    recorded_titles: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def clause_versions(self) -> dict[str, str]:
+        return {c.id: c.version for c in self.clauses}
+
+
+def document_control(place: Standing, doc: CurrentText) -> list[dict[str, str]]:
+    """The rows: every full approval of this school's policy by date, then the current draft."""
+    rows = []
+    before: Decision | None = None
+    for decision in sorted(place.decisions, key=lambda d: (d.date, d.last.seq)):
+        last = decision.last
+        rows.append({
+            "version": f"{last.policy_version} (library {last.library_release})",
+            "date": long_date(decision.date),
+            "summary": _approved_summary(before, decision, doc.recorded_titles),
+            "approved_by": "; ".join(f"{r.body}, minute {r.minute}" for r in decision.records),
+        })
+        before = decision
+    if not place.approved:
+        day, summary = _draft_summary(before, doc)
+        rows.append({
+            "version": f"{doc.version} (library {doc.library_release})",
+            "date": long_date(day),
+            "summary": summary,
+            "approved_by": "Not yet approved",
+        })
+    return rows
+
+
+def _approved_summary(before: Decision | None, decision: Decision, titles: Mapping[str, str]) -> str:
+    if before is None:
+        return "First approved version."
+    if before.text_sha256 == decision.text_sha256:
+        return "Reviewed: no change to the text."
+
+    def title(cid: str, version: str) -> str:
+        return titles.get(f"{cid}@{version}", cid)
+
+    said = _changes(before.last.clauses, decision.last.clauses, title, title)
+    return _sentence("; ".join(said) if said else f"no clause changed version; {_ELSEWHERE}")
+
+
+def _draft_summary(last: Decision | None, doc: CurrentText) -> tuple[date, str]:
+    """The current text's row: the date it is dated from, and what changed since `last`."""
+    if last is None:
+        return doc.issued, _release_summary(doc, doc.library_release)
+    clauses = {c.id: c for c in doc.clauses}
+    said = _changes(last.last.clauses, doc.clause_versions,
+                    lambda cid, version: doc.recorded_titles.get(f"{cid}@{version}", cid),
+                    lambda cid, version: clauses[cid].title)
+    changed = [clauses[cid] for cid, version in doc.clause_versions.items()
+               if last.last.clauses.get(cid) != version]
+    # dated by the newest library note among the clauses that changed: inputs, never the clock
+    day = max((n.date for c in changed for n in c.changelog), default=doc.issued)
+    what = "; ".join(said) if said else _ELSEWHERE
+    return day, f"Changed since approval on {long_date(last.date)}: {what}."
+
+
+def _changes(old: Mapping[str, str], new: Mapping[str, str], old_title: Callable[[str, str], str],
+             new_title: Callable[[str, str], str]) -> list[str]:
+    """'added X (1.0.0)', 'updated Y (1.1.0)', 'removed Z': clause ids with their versions, old to new."""
+    added = sorted((new_title(c, v), v) for c, v in new.items() if c not in old)
+    updated = sorted((new_title(c, v), v) for c, v in new.items() if c in old and old[c] != v)
+    removed = sorted(old_title(c, v) for c, v in old.items() if c not in new)
+    return ([f"added {t} ({v})" for t, v in added] + [f"updated {t} ({v})" for t, v in updated]
+            + [f"removed {t}" for t in removed])
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
+def _release_summary(doc: CurrentText, release: str) -> str:
+    """What a library release changed in this document: its clauses dated that release (for a
+    text never approved, there is no approval to compare with)."""
+    dates = {str(c["release"]): str(c["date"]) for c in doc.library_changelog}
+    when = dates.get(release)
+    clauses = list(doc.clauses)
+    if when is None or not clauses:
+        return f"Library release {release}."
+    changed = [c for c in clauses if any(n.date.isoformat() == when for n in c.changelog)]
+    if all(c.changelog[-1].date.isoformat() == when for c in clauses):
+        return "First issue of this policy."
+    if not changed:
+        return f"Library release {release}: no change to this policy's text."
+    added = [c.title for c in changed if c.changelog[-1].date.isoformat() == when]
+    updated = [c.title for c in changed if c.changelog[-1].date.isoformat() != when]
+    said = ([f"added {'; '.join(added)}"] if added else []) + ([f"updated {'; '.join(updated)}"] if updated else [])
+    return f"Library release {release}: " + "; ".join(said) + "."

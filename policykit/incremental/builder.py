@@ -1,0 +1,166 @@
+"""The write and record stages of a build: convert what is stale, stage it, record the manifest.
+
+A `BuildRequest` is one build as asked for (formats, schools, policies, shard, output folder)
+with the last build's manifest. Its fast path, `unchanged`, needs nothing loaded: when the
+last build had this very request and every output is intact, there is nothing to do. Else
+`write` takes the plan the front of the pipeline made and a way to render documents (the
+build renders only stale plans; `site`, which has rendered every document already, hands
+those over), converts the outputs that are not current, puts them in place together and
+writes the manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from policykit.core.render import RenderedDocument
+from policykit.core.resolve import DocumentPlan, Plan
+from policykit.errors import Problem, UsageError
+from policykit.incremental.freshness import Freshness
+from policykit.incremental.keys import Toolchain, request_key, toolchain
+from policykit.incremental.manifest import MANIFEST, BuildRecord, Manifest, OutputRecord, read_manifest, sha256
+from policykit.incremental.shards import Shard, parse_shard
+from policykit.incremental.statcache import StatCache
+from policykit.outputs.parallel import convert, default_jobs
+from policykit.outputs.tools import Converter, Pandoc
+from policykit.system.atomic import Staging
+
+Progress = Callable[[int, int, str], None]
+Renderer = Callable[[Plan], Sequence[RenderedDocument]]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    documents: tuple[str, ...]  # every document selected (school/policy keys)
+    files: tuple[Path, ...]  # their output files, then the manifest
+    changed: tuple[Path, ...]  # files whose content changed on disk
+    rebuilt: tuple[str, ...] = ()  # documents with at least one output made this run; the rest were current
+
+
+class BuildRequest:
+    """One build as asked for, with what the last build into the same folder recorded."""
+
+    def __init__(self, root: Path, out: Path, formats: Sequence[str] | str | None,
+                 settings: Iterable[str] | None, policies: Iterable[str] | None, converter: Converter | None,
+                 jobs: int | None, force: bool, shard: str | tuple[int, int] | None):
+        self.root, self.out, self.force = root, out, force
+        self.formats = formats
+        self.part: Shard | None = parse_shard(shard)
+        self.jobs = _jobs(jobs)
+        self.converter = converter or Pandoc()
+        self.tools: Toolchain = toolchain(root, self.converter)
+        self.previous = _previous(out, self.part)
+        self.settings = list(dict.fromkeys(settings)) if settings else None
+        self.policies = list(dict.fromkeys(policies)) if policies else None
+        self.key = request_key(root, self.tools, _asked(formats), self.settings, self.policies, str(self.part))
+        self.files = StatCache(out)
+
+    def unchanged(self) -> BuildResult | None:
+        """The fast path: the last build had this very request (same files, tools and options)
+        and every output it made is still as it left it. None when anything differs."""
+        if self.force:
+            return None
+        try:
+            return self._unchanged()
+        finally:
+            self.files.save()
+
+    def _unchanged(self) -> BuildResult | None:
+        record = self.previous.build
+        if record is None or record.request_sha256 != self.key:
+            return None
+        entries = self.previous.documents
+        # the documents that build selected, in resolve's order (schools, then policies)
+        settings = self.settings or sorted({e.setting for e in entries.values()})
+        policies = self.policies or sorted({e.policy for e in entries.values()})
+        keys = [key for key in (f"{s}/{p}" for s in settings for p in policies)
+                if key in entries and (self.part is None or self.part.holds(key))]
+        if _keys_sha256(keys) != record.documents_sha256:
+            return None
+        records = []
+        for key in keys:
+            outputs = entries[key].outputs
+            if not all(f in outputs for f in record.formats):
+                return None
+            records.extend(outputs[f] for f in record.formats)
+        if not all(self.files.intact(records, self.jobs)):
+            return None
+        paths = tuple(self.out / r.path for r in records)
+        return BuildResult(self.out, tuple(keys), (*paths, self.manifest_path), (), ())
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.out / (self.part.manifest if self.part else MANIFEST)
+
+    def selected(self, plan: Plan) -> tuple[DocumentPlan, ...]:
+        """The plan's documents this build (or this shard of it) makes."""
+        return tuple(p for p in plan.documents if self.part is None or self.part.holds(p.key))
+
+    def write(self, plan: Plan, render: Renderer, progress: Progress | None = None) -> BuildResult:
+        """Render (through `render`) the documents whose inputs changed, convert the outputs that
+        are not current, and put them and the manifest in place together."""
+        from policykit.outputs.formats import WRITERS, parse_formats  # not before: it loads python-docx
+
+        fmts = parse_formats(self.formats)
+        plans = self.selected(plan)
+        state = Freshness(self.files, fmts, list(WRITERS), self.tools, self.previous.documents, self.force,
+                          self.jobs)
+        stale = state.stale_plans(plans)
+        docs = tuple(render(Plan(plan.project, tuple(stale)))) if stale else ()
+        work = state.outputs_to_make(docs)
+        with Staging(background=True, shown=self.out) as staging:
+            made: dict[tuple[str, str], OutputRecord] = {}
+
+            def sink(key: str, fmt: str, data: bytes) -> None:
+                rel = f"{key}.{fmt}"
+                staging.add(self.out / rel, data)
+                made[(key, fmt)] = OutputRecord(rel, sha256(data))  # one key per call: safe across threads
+
+            convert(work, self.converter, self.jobs, sink, progress)
+            entries = state.entries(plans, docs, made)
+            header = Manifest(policykit=self.tools.policykit, library_release=plan.project.library.release,
+                              tools=self.tools.versions(), shard=str(self.part) if self.part else "",
+                              build=BuildRecord(self.key, _keys_sha256(p.key for p in plans), fmts))
+            part = self.part
+            manifest = self.previous.updated(header, entries, keep=part.holds if part else lambda key: True)
+            staging.add(self.manifest_path, manifest.to_bytes())
+            changed = staging.commit()
+            for record in made.values():
+                self.files.record(record.path, record.sha256)
+            self.files.save()
+        paths = [self.out / entries[p.key].outputs[fmt].path for p in plans for fmt in fmts]
+        rebuilt = sorted({key for key, _ in made})
+        return BuildResult(self.out, tuple(p.key for p in plans), (*paths, self.manifest_path), tuple(changed),
+                           tuple(rebuilt))
+
+
+def _jobs(jobs: int | None) -> int:
+    if jobs is None:
+        return default_jobs()
+    if jobs < 1:
+        raise UsageError(Problem("--jobs", message=f"must be at least 1, not {jobs}"))
+    return jobs
+
+
+def _asked(formats: Sequence[str] | str | None) -> tuple[str, ...] | None:
+    """The formats as asked for, tidied but not checked (parse_formats checks them later)."""
+    if formats is None:
+        return None
+    names = formats.split(",") if isinstance(formats, str) else formats
+    return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
+def _keys_sha256(keys: Iterable[str]) -> str:
+    return sha256("\n".join(keys).encode("utf-8"))
+
+
+def _previous(out: Path, part: Shard | None) -> Manifest:
+    """The last build's manifest: a shard's own, else the merged one (a restored CI cache, say)."""
+    if part is not None:
+        own = read_manifest(out, part.manifest)
+        if own.documents:
+            return own
+    return read_manifest(out)

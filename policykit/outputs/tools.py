@@ -1,0 +1,155 @@
+"""External tools behind one small interface: pandoc (inside pypandoc-binary) and Typst.
+
+`Pandoc.convert` runs a whole batch of conversions in one `pandoc lua` process; tests of the
+core can swap in any object with the same method.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+from policykit.system import processes as children
+from policykit.system import tempdirs as scratch
+from policykit.errors import PolicykitError, Problem
+from policykit.system.assets import asset
+
+# Library text is trusted Markdown, but never raw output-format code: raw HTML, TeX and
+# `{=format}` blocks are read as plain text, so nothing bypasses the writers' escaping.
+# Smart quotes are off so that an apostrophe in a school's name stays exactly as typed.
+# Tables are pipe tables (their dashes set the column widths): trying the simple, multiline
+# and grid table syntaxes at every block was a third of the time pandoc spent reading.
+READER = ("markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars-citations-smart"
+          "-simple_tables-multiline_tables-grid_tables")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One pandoc writer run: format name plus writer options."""
+
+    format: str
+    template: str | None = None
+    reference_doc: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    number_sections: bool = False
+    toc: bool = False
+    toc_depth: int | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One Markdown text to convert to several formats (parsed once)."""
+
+    markdown: str
+    outputs: tuple[Output, ...]
+    epoch: int = 0
+
+
+class Converter(Protocol):
+    def convert(self, jobs: Sequence[Job]) -> list[list[bytes]]:
+        """For each job, the bytes of each of its outputs, in order."""
+
+
+@lru_cache(maxsize=1)
+def pandoc_path() -> str:
+    """The pandoc binary shipped inside the pypandoc-binary wheel (never a system pandoc)."""
+    try:
+        import pypandoc
+    except ImportError:  # pragma: no cover - a broken install
+        raise PolicykitError(Problem("pandoc", message="pypandoc-binary is not installed",
+                                     hint="pip install pypandoc-binary")) from None
+    binary = Path(pypandoc.__file__).parent / "files" / ("pandoc.exe" if os.name == "nt" else "pandoc")
+    if not binary.is_file():
+        raise PolicykitError(Problem("pandoc", message=f"no pandoc binary at {binary}",
+                                     hint="reinstall pypandoc-binary (not plain pypandoc)"))
+    return str(binary)
+
+
+@lru_cache(maxsize=1)
+def pandoc_version() -> str:
+    """pandoc's version number, e.g. '3.9'."""
+    proc = subprocess.run([pandoc_path(), "--version"], capture_output=True)
+    first = proc.stdout.decode("utf-8", "replace").splitlines()[:1]
+    return first[0].split()[-1] if first else "unknown"
+
+
+class Pandoc:
+    """Runs batches of conversions through one `pandoc lua` process."""
+
+    def version(self) -> str:
+        """Recorded in the manifest: a new pandoc rebuilds every output (see incremental.py)."""
+        return pandoc_version()
+
+    def convert(self, jobs: Sequence[Job]) -> list[list[bytes]]:
+        # pandoc takes the document date from SOURCE_DATE_EPOCH, one value per process
+        results: list[list[bytes]] = [[] for _ in jobs]
+        by_epoch: dict[int, list[int]] = {}
+        for i, job in enumerate(jobs):
+            by_epoch.setdefault(job.epoch, []).append(i)
+        for epoch, indexes in by_epoch.items():
+            for i, out in zip(indexes, self._run([jobs[i] for i in indexes], epoch)):
+                results[i] = out
+        return results
+
+    def _run(self, jobs: Sequence[Job], epoch: int) -> list[list[bytes]]:
+        with scratch.folder("batch") as tmp:
+            work = Path(tmp)
+            spec: dict[str, Any] = {"reader": READER, "report": str(work / "failures.txt"), "jobs": []}
+            for i, job in enumerate(jobs):
+                src = work / f"{i}.md"
+                src.write_text(job.markdown, encoding="utf-8")
+                spec["jobs"].append({"input": str(src), "outputs": [
+                    {**{k: v for k, v in vars(out).items() if v not in (None, {})}, "path": str(work / f"{i}.{n}")}
+                    for n, out in enumerate(job.outputs)]})
+            (work / "jobs.json").write_text(json.dumps(spec), encoding="utf-8")
+            env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "LANG": "C.UTF-8"}
+            proc = children.run([pandoc_path(), "lua", asset("pandoc/batch.lua"), str(work / "jobs.json")],
+                                env=env, cwd=tmp)
+            report = work / "failures.txt"
+            failures = report.read_text(encoding="utf-8").strip() if report.exists() else ""
+            if proc.returncode != 0 or failures:
+                detail = failures or proc.stderr.decode("utf-8", "replace").strip()
+                raise PolicykitError(Problem("pandoc", message=f"conversion failed: {detail[:2000]}"))
+            return [[(work / f"{i}.{n}").read_bytes() for n in range(len(job.outputs))]
+                    for i, job in enumerate(jobs)]
+
+
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+def data_uri(path: str) -> str:
+    """An image file as a `data:` URI (base64), so an HTML page needs no other file."""
+    import base64
+
+    data = Path(path).read_bytes()
+    return f"data:{IMAGE_TYPES[Path(path).suffix.lower()]};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def typst_pdf(source: bytes, epoch: int, logo: str | None = None) -> bytes:
+    """Compile Typst source to a tagged PDF/UA-1 in-process, dated `epoch` (never the clock).
+
+    The logo reaches the template as a file name in `sys.inputs`, never in the source, and
+    Typst may read only the logo's own folder.
+    """
+    import typst
+
+    root, inputs = None, {}
+    if logo:
+        root, inputs = str(Path(logo).parent), {"logo": "/" + Path(logo).name}
+    try:
+        return typst.compile(
+            source,
+            root=root,
+            font_paths=[asset("fonts")],
+            ignore_system_fonts=True,
+            sys_inputs=inputs,
+            pdf_standards=["ua-1"],
+            timestamp=epoch,
+        )
+    except Exception as exc:  # typst raises its own TypstError with the compiler's message
+        raise PolicykitError(Problem("typst", message=f"PDF compilation failed: {exc}")) from None

@@ -1,0 +1,103 @@
+"""The status report as files other systems read: CSV, JSON, read-and-sign lists, iCalendar."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Sequence
+
+from policykit.reports.status import Status, StatusRow
+
+
+def _plain(row: StatusRow) -> dict[str, object]:
+    data = asdict(row)
+    for key in ("approved_on", "next_review"):
+        data[key] = data[key].isoformat() if data[key] else ""
+    return data
+
+
+def to_csv(rows: Sequence[StatusRow]) -> str:
+    out = io.StringIO()
+    fields = list(StatusRow.__dataclass_fields__)
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(_plain(row))
+    return out.getvalue()
+
+
+def to_json(report: Status) -> str:
+    return json.dumps({"as_of": report.as_of.isoformat(), "documents": [_plain(r) for r in report.rows]},
+                      indent=2, ensure_ascii=False) + "\n"
+
+
+def acknowledgement_list(report: Status, out: Path, fmt: str) -> str:
+    """Current approved policies, for read-and-sign systems (CSV or JSON)."""
+    rows = [r for r in report.rows if r.approved_on and not r.changed]
+    items = [{"setting": r.setting, "school": r.school, "policy": r.policy, "title": r.title,
+              "version": r.version, "library_release": r.library_release, "text_sha256": r.text_sha256,
+              "audience": r.audience, "approved_on": r.approved_on.isoformat() if r.approved_on else "",
+              "pdf": (out / r.setting / f"{r.policy}.pdf").as_posix(),
+              "docx": (out / r.setting / f"{r.policy}.docx").as_posix()} for r in rows]
+    if fmt == "json":
+        return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    fields = ["setting", "school", "policy", "title", "version", "library_release", "text_sha256", "audience",
+              "approved_on", "pdf", "docx"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(items)
+    return buffer.getvalue()
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 folding: lines of at most 75 octets, continued with a leading space."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, current = [], b""
+    for ch in line:
+        enc = ch.encode("utf-8")
+        if len(current) + len(enc) > (75 if not parts else 74):
+            parts.append(current.decode("utf-8"))
+            current = b""
+        current += enc
+    parts.append(current.decode("utf-8"))
+    return "\r\n ".join(parts)
+
+
+def to_ics(report: Status) -> str:
+    """An iCalendar file of review deadlines, each with reminders before it."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//policykit//review calendar//EN", "CALSCALE:GREGORIAN",
+             f"X-WR-CALNAME:{_ics_text(report.trust + ' policy reviews')}"]
+    for row in report.rows:
+        what = "Review due" if row.approved_on else "Approval due"
+        stamp = (row.approved_on or row.next_review).strftime("%Y%m%dT000000Z")
+        lines += [
+            "BEGIN:VEVENT",
+            # one event per school x policy, whatever its date: a new approval moves the event in a
+            # subscribed calendar instead of adding one. SEQUENCE (the ledger only grows) tells the
+            # calendar which version of the event is newer; it comes from the ledger, not the clock.
+            f"UID:{row.setting}.{row.policy}@policykit",
+            f"SEQUENCE:{row.records}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{row.next_review.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(row.next_review + timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{_ics_text(f'{what}: {row.title} ({row.school})')}",
+            f"DESCRIPTION:{_ics_text(f'State on {report.as_of.isoformat()}: {row.state}. Version {row.version}, library release {row.library_release}.')}",
+            "TRANSP:TRANSPARENT",
+        ]
+        for days in report.reminders:
+            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_ics_text(f'{what} in {days} days: {row.title}')}",
+                      f"TRIGGER:-P{days}D", "END:VALARM"]
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

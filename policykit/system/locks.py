@@ -1,0 +1,52 @@
+"""One build at a time per output folder, and no debris from a build that was killed."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from policykit.errors import OutputError
+from policykit.system.atomic import os_problem
+
+
+
+def _lock_path(out_dir: Path) -> Path:
+    # kept outside the output folder, so the folder holds nothing but the outputs
+    key = hashlib.sha256(str(out_dir.resolve()).encode("utf-8")).hexdigest()[:32]
+    folder = Path(tempfile.gettempdir()) / "policykit-locks"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{key}.lock"
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder's lock: a second build waits for the first to finish.
+
+    Once it holds the lock, no other build can be writing here, so temporary files left
+    by a build that was killed part-way are removed. The folder itself is not made here: a
+    build that stops at validation creates nothing (staging makes folders as files arrive).
+    """
+    try:
+        handle = open(_lock_path(out_dir), "a+")
+    except OSError as exc:
+        raise OutputError(os_problem(exc)) from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            _sweep(out_dir)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sweep(out_dir: Path) -> None:
+    for tmp in out_dir.rglob(".*.tmp"):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass

@@ -1,0 +1,70 @@
+"""Every path policykit writes, checked in one place: never over or inside the trust's own files.
+
+Each command that writes asks here first: `output_folder` for `build --out`, `site --out`
+and `diff --out` (and the build folder `acknowledgements` links into), `output_file` for
+`pack --out` and `status --ics`. Both refuse, as a usage error naming the option, a path
+that is the trust root, lies inside `clauses/` or `settings/`, or (for a folder) holds one of
+them. The only files policykit writes inside `settings/` are the approval records, and
+`approval_records` is the one way to reach them.
+
+`--out ''` means the current folder, which is often the trust root: a build there would
+scatter 80 files and a manifest among clauses/ and settings/, and `--out clauses` would put
+documents into the library, where the next validate reads them as clauses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policykit.errors import Problem, UsageError
+
+GUARDED = ("clauses", "settings")
+OUT = "build"  # the default output folder, under the trust root
+SITE = Path(OUT) / "site"
+PACKS = Path(OUT) / "packs"
+APPROVALS = Path("settings") / "approvals"  # the ledger and the approved texts: written by `approve` only
+_HINT = "use build/, the default, or a folder outside clauses/ and settings/"
+_FILE_HINT = "write it under build/, the default, or outside clauses/ and settings/"
+
+
+def default_out(root: Path | str) -> Path:
+    """ROOT/build: where documents go when no --out is given."""
+    return Path(root) / OUT
+
+
+def output_folder(root: Path | str, out: Path | str | None, option: str = "--out",
+                  default: Path | str = OUT) -> Path:
+    """The folder to write into (ROOT/`default` when `out` is None), refused (a usage error)
+    when it is the trust root, or holds or lies inside clauses/ or settings/."""
+    folder = Path(out) if out is not None else Path(root) / default
+    resolved, trust = folder.resolve(), Path(root).resolve()
+    shown = str(out if out is not None else folder)
+    if resolved == trust:
+        raise UsageError(Problem(option, message=f"{shown} is the trust's own folder", hint=_HINT))
+    for name in GUARDED:
+        guarded = trust / name
+        if resolved == guarded or guarded in resolved.parents:
+            raise UsageError(Problem(option, message=f"{shown} is inside the trust's {name}/ folder", hint=_HINT))
+        if resolved in guarded.parents:
+            raise UsageError(Problem(option, message=f"{shown} holds the trust's {name}/ folder", hint=_HINT))
+    return folder
+
+
+def output_file(root: Path | str, path: Path | str, option: str) -> Path:
+    """A single file to write (the pack's PDF, the calendar), refused when it lies inside
+    clauses/ or settings/, is the trust root, or is a folder."""
+    target = Path(path)
+    resolved, trust = target.resolve(), Path(root).resolve()
+    if resolved == trust or target.is_dir():
+        raise UsageError(Problem(option, message=f"{path} is a folder, not a file", hint="name the file to write"))
+    for name in GUARDED:
+        guarded = trust / name
+        if resolved == guarded or guarded in resolved.parents:
+            raise UsageError(Problem(option, message=f"{path} is inside the trust's {name}/ folder: policykit "
+                                     "never writes over the trust's own files", hint=_FILE_HINT))
+    return target
+
+
+def approval_records(root: Path | str) -> Path:
+    """settings/approvals/ under the trust root: the ledger and the archive of approved texts."""
+    return Path(root) / APPROVALS
