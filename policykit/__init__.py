@@ -10,18 +10,50 @@ The library API, one function per command (the command line is a thin layer over
     site(root, ...)                        the governors' static site
     pack(root, setting, meeting, ...)      the meeting pack PDF
     merge_manifests(out)                   join the manifests of a sharded build
+
+Each name is imported from its command's module when first used, so a command pays only
+for the modules it needs (a build with nothing to do never loads python-docx or Jinja).
 """
 
-from policykit.commands.approve import ApprovalResult, approve
-from policykit.commands.build import BuildResult, build, merge_manifests
-from policykit.commands.diff import DiffResult, diff
-from policykit.commands.pack import PackResult, pack
-from policykit.commands.site import SiteResult, site
-from policykit.commands.status import Status, status
-from policykit.commands.validate import validate
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from policykit.errors import OutputError, PolicykitError, Problem, UsageError
 from policykit.version import VERSION as __version__
 
-__all__ = ["validate", "build", "approve", "status", "diff", "site", "pack", "merge_manifests",
-           "BuildResult", "ApprovalResult", "Status", "DiffResult", "SiteResult", "PackResult",
-           "PolicykitError", "OutputError", "UsageError", "Problem", "__version__"]
+_API = {
+    "validate": "policykit.commands.validate",
+    "build": "policykit.commands.build", "merge_manifests": "policykit.commands.build",
+    "BuildResult": "policykit.commands.build",
+    "approve": "policykit.commands.approve", "ApprovalResult": "policykit.commands.approve",
+    "status": "policykit.commands.status", "Status": "policykit.commands.status",
+    "diff": "policykit.commands.diff", "DiffResult": "policykit.commands.diff",
+    "site": "policykit.commands.site", "SiteResult": "policykit.commands.site",
+    "pack": "policykit.commands.pack", "PackResult": "policykit.commands.pack",
+}
+
+__all__ = [*_API, "PolicykitError", "OutputError", "UsageError", "Problem", "__version__"]
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports each on first use
+    from policykit.commands.approve import ApprovalResult, approve  # noqa: F401
+    from policykit.commands.build import BuildResult, build, merge_manifests  # noqa: F401
+    from policykit.commands.diff import DiffResult, diff  # noqa: F401
+    from policykit.commands.pack import PackResult, pack  # noqa: F401
+    from policykit.commands.site import SiteResult, site  # noqa: F401
+    from policykit.commands.status import Status, status  # noqa: F401
+    from policykit.commands.validate import validate  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'policykit' has no attribute '{name}'")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # once: later lookups find it directly
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

@@ -9,22 +9,20 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 from rich.console import Console
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from policykit import approve as run_approve, build as run_build, diff as run_diff, merge_manifests as run_merge
-from policykit import pack as run_pack, site as run_site, status as run_status, validate as run_validate
-from policykit.commands.diff import library_diff
-from policykit.commands.status import acknowledgements as run_acknowledgements
-from policykit.commands.status import Status
+import policykit
 from policykit.errors import PolicykitError, Problem, UsageError
-from policykit.reports.exports import to_csv, to_json
 from policykit.system import signals
 from policykit.version import VERSION
+
+if TYPE_CHECKING:
+    from policykit.commands.status import Status
 
 T = TypeVar("T")
 
@@ -101,7 +99,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @root_option
 def validate(root: Path) -> None:
     """Check every clause, policy and settings file; report every problem at once."""
-    project = _run(lambda: run_validate(root))
+    project = _run(lambda: policykit.validate(root))
     lib = project.library
     click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
                f"(library release {lib.release})")
@@ -126,7 +124,7 @@ def build(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], form
     console = Console(stderr=True)
     show = console.is_terminal and not quiet
     with _progress(console, show) as tick:
-        result = _run(lambda: run_build(root, _split(settings), _split(policies), formats, out, progress=tick,
+        result = _run(lambda: policykit.build(root, _split(settings), _split(policies), formats, out, progress=tick,
                                         jobs=jobs, force=force, shard=shard))
     if not quiet:
         manifest = result.files[-1]
@@ -141,7 +139,7 @@ def build(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], form
               help="The folder holding every shard's outputs and manifest.shard-K-of-N.json.")
 def merge_manifests(out: Path) -> None:
     """Merge the manifests of a sharded build (build --shard K/N) into OUT/manifest.json."""
-    path = _run(lambda: run_merge(out))
+    path = _run(lambda: policykit.merge_manifests(out))
     click.echo(f"merged shard manifests into {path}")
 
 
@@ -187,7 +185,7 @@ class _progress:
 def approve(root: Path, setting: str, policy: str, body: str, on: Any, minute: str, recorded_by: str | None,
             out: Path | None) -> None:
     """Record that BODY approved the built text of SETTING's POLICY."""
-    record = _run(lambda: run_approve(root, setting, policy, body, on.date(), minute, recorded_by, out)).approval
+    record = _run(lambda: policykit.approve(root, setting, policy, body, on.date(), minute, recorded_by, out)).approval
     click.echo(f"recorded approval {record.seq}: {record.body} approved {policy} for {setting} on "
                f"{record.date.isoformat()} (minute {record.minute}; text {record.text_sha256[:16]})")
 
@@ -208,8 +206,10 @@ def approve(root: Path, setting: str, policy: str, body: str, on: Any, minute: s
 def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], states: tuple[str, ...], fmt: str,
            as_of: Any, fail_on: tuple[str, ...], ics: Path | None) -> None:
     """Where every school's policies stand: approved, changed, due, overdue."""
-    report = _run(lambda: run_status(root, as_of.date() if as_of else None, _split(settings), _split(policies),
+    report = _run(lambda: policykit.status(root, as_of.date() if as_of else None, _split(settings), _split(policies),
                                      _split(states), ics=ics))
+    from policykit.reports.exports import to_csv, to_json
+
     if fmt == "csv":
         click.echo(to_csv(report.rows), nl=False)
     elif fmt == "json":
@@ -225,7 +225,7 @@ def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], sta
         sys.exit(EXIT_PROBLEMS)
 
 
-def _status_table(report: Status) -> None:
+def _status_table(report: "Status") -> None:
     from rich.table import Table
 
     colours = {"approved": "green", "review due soon": "yellow", "overdue": "red bold",
@@ -250,7 +250,9 @@ def _status_table(report: Status) -> None:
               help="The build folder the links point into [default: ROOT/build].")
 def acknowledgements(root: Path, fmt: str, out: Path | None) -> None:
     """Current approved policies per school, for read-and-sign systems."""
-    click.echo(_run(lambda: run_acknowledgements(root, out, fmt)), nl=False)
+    from policykit.commands.status import acknowledgements as acknowledgements_of
+
+    click.echo(_run(lambda: acknowledgements_of(root, out, fmt)), nl=False)
 
 
 @main.command()
@@ -260,7 +262,7 @@ def acknowledgements(root: Path, fmt: str, out: Path | None) -> None:
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Show states as on this date [today].")
 def site(root: Path, out: Path | None, as_of: Any) -> None:
     """Write the governors' static site: dashboard, school and policy pages, redlines, library."""
-    result = _run(lambda: run_site(root, out, as_of.date() if as_of else None))
+    result = _run(lambda: policykit.site(root, out, as_of.date() if as_of else None))
     click.echo(f"wrote {len(result.pages)} pages ({len(result.files)} files, {len(result.changed)} changed) as of "
                f"{result.as_of.isoformat()}; open {result.out / 'index.html'}")
 
@@ -273,7 +275,7 @@ def site(root: Path, out: Path | None, as_of: Any) -> None:
               help="The PDF to write [default: ROOT/build/packs/SETTING-DATE.pdf].")
 def pack(root: Path, setting: str, meeting: Any, out: Path | None) -> None:
     """Write one PDF for the board's meeting: the policies due or changed, each summarised, redlined and clean."""
-    result = _run(lambda: run_pack(root, setting, meeting.date(), out))
+    result = _run(lambda: policykit.pack(root, setting, meeting.date(), out))
     listed = "; ".join(f"{i.title} ({i.state})" for i in result.items) or "nothing to decide"
     click.echo(f"wrote {result.path}: {len(result.items)} for decision: {listed}")
 
@@ -304,6 +306,8 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
     if releases:
         if setting or policy:
             usage("--library", "give either SETTING POLICY or --library FROM TO, not both")
+        from policykit.commands.diff import library_diff
+
         report = _run(lambda: library_diff(root, releases[0], releases[1]))
         click.echo(f"library {report.old} -> {report.new}: {len(report.changes)} clause(s) changed")
         for change in report.changes:
@@ -317,7 +321,7 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
     if not setting or not policy:
         usage("policykit diff", "give SETTING and POLICY (or --library FROM TO)",
               "e.g. policykit diff oakfield acceptable-use --from release:2024.1")
-    result = _run(lambda: run_diff(root, setting, policy, old, new, out, _split((formats,)) or []))
+    result = _run(lambda: policykit.diff(root, setting, policy, old, new, out, _split((formats,)) or []))
     click.echo(f"{setting}/{policy}: from {result.old.label} to {result.new.label}")
     for line in result.comparison.lines():
         click.echo(line)

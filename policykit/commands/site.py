@@ -24,7 +24,7 @@ from policykit.errors import OutputError, Problem
 from policykit.incremental.builder import BuildRequest
 from policykit.outputs.tools import Converter, Pandoc
 from policykit.reports.redlines import redlines_for
-from policykit.reports.site import DOWNLOADS, MARKER, SiteResult, marker, site_files
+from policykit.reports.site import DOWNLOADS, MARKER, SiteResult, download_name, marker, site_pages
 from policykit.reports.status import status_of
 from policykit.system.atomic import write_files
 from policykit.system.locks import build_lock
@@ -32,7 +32,7 @@ from policykit.system.places import SITE, output_folder
 
 __all__ = ["site", "SiteResult"]
 
-CACHE = ".policykit-cache/site"  # in the build folder: HTML fragments by the hash of their Markdown
+CACHE = ".policykit-cache/site"  # in the build folder: HTML fragments and compiled page templates
 
 
 def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | None = None,
@@ -58,13 +58,17 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
         docs = render(plan)
     report = status_of(plan, docs, as_of)
     redlines = redlines_for(Trust(root, sources, view, {d.key: d for d in docs}), docs)
-    downloads = {d.key: {kind: _read(built.out / f"{d.key}.{kind}") for kind, _ in DOWNLOADS} for d in docs}
-    pages = site_files(plan, docs, report, redlines, downloads, converter, cache=built.out / CACHE)
+    built_files = {(d.key, kind): built.out / f"{d.key}.{kind}" for d in docs for kind, _ in DOWNLOADS}
+    sizes: dict[str, dict[str, int]] = {}
+    for (key, kind), path in built_files.items():
+        sizes.setdefault(key, {})[kind] = _size(path)
+    pages = site_pages(plan, docs, report, redlines, sizes, converter, cache=built.out / CACHE)
     files = {out_dir / rel: data for rel, data in pages.items()}
-    made = sorted(files)
-    files[out_dir / MARKER] = marker(pages)
+    links = {out_dir / download_name(rendered[key], kind): path for (key, kind), path in built_files.items()}
+    made = sorted([*files, *links])
+    files[out_dir / MARKER] = marker(p.relative_to(out_dir).as_posix() for p in made)
     removed = _stale(out_dir, set(made))
-    changed = write_files(files)
+    changed = write_files(files, links=links)
     for path in removed:
         path.unlink(missing_ok=True)
     page_paths = tuple(p for p in made if p.suffix == ".html")
@@ -72,9 +76,9 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
                       tuple(removed))
 
 
-def _read(path: Path) -> bytes:
+def _size(path: Path) -> int:
     try:
-        return path.read_bytes()
+        return path.stat().st_size
     except OSError as exc:
         raise OutputError(Problem(str(path), message=f"cannot read the built file: {exc.strerror}")) from None
 

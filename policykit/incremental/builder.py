@@ -23,6 +23,7 @@ from policykit.incremental.keys import Toolchain, request_key, toolchain
 from policykit.incremental.manifest import MANIFEST, BuildRecord, Manifest, OutputRecord, read_manifest, sha256
 from policykit.incremental.shards import Shard, parse_shard
 from policykit.incremental.statcache import StatCache
+from policykit.outputs import DEFAULT_FORMATS
 from policykit.outputs.parallel import convert, default_jobs
 from policykit.outputs.tools import Converter, Pandoc
 from policykit.system.atomic import Staging
@@ -55,7 +56,11 @@ class BuildRequest:
         self.previous = _previous(out, self.part)
         self.settings = list(dict.fromkeys(settings)) if settings else None
         self.policies = list(dict.fromkeys(policies)) if policies else None
-        self.key = request_key(root, self.tools, _asked(formats), self.settings, self.policies, str(self.part))
+        # the formats are not in the key: a build of some of the formats the last one made (the
+        # site's Word and PDF after a full build, say) finds its outputs as they are
+        asked = _asked(formats)
+        self.asked = DEFAULT_FORMATS if asked is None else asked
+        self.key = request_key(root, self.tools, self.settings, self.policies, str(self.part))
         self.files = StatCache(out)
 
     def unchanged(self) -> BuildResult | None:
@@ -70,7 +75,8 @@ class BuildRequest:
 
     def _unchanged(self) -> BuildResult | None:
         record = self.previous.build
-        if record is None or record.request_sha256 != self.key:
+        if record is None or record.request_sha256 != self.key or not self.asked \
+                or not set(self.asked) <= set(record.formats):
             return None
         entries = self.previous.documents
         # the documents that build selected, in resolve's order (schools, then policies)
@@ -83,9 +89,9 @@ class BuildRequest:
         records = []
         for key in keys:
             outputs = entries[key].outputs
-            if not all(f in outputs for f in record.formats):
+            if not all(f in outputs for f in self.asked):
                 return None
-            records.extend(outputs[f] for f in record.formats)
+            records.extend(outputs[f] for f in self.asked)
         if not all(self.files.intact(records, self.jobs)):
             return None
         paths = tuple(self.out / r.path for r in records)

@@ -1,8 +1,8 @@
 """The keys of incremental builds: the toolchain, the whole request, and each document's inputs.
 
 First, for the build as a whole, `request_key`: every byte of the trust's files, the
-toolchain and the options. When the last build had the same one and its outputs are intact,
-nothing is loaded at all. Otherwise two keys per document, both in the manifest:
+toolchain and the selection (schools, policies, shard). When the last build had the same one,
+made every format asked for, and its outputs are intact, nothing is loaded at all. Otherwise two keys per document, both in the manifest:
 
 - `inputs_sha256`, of the document's plan (its clauses with their texts and versions, the
   merged settings, the trust, the approvals, the policy) plus the toolchain. When it matches
@@ -101,7 +101,8 @@ def _tree_sha256(base: Path, paths: Iterable[Path]) -> str:
 
 def request_key(root: Path, tools: Toolchain, *request: Any) -> str:
     """The hex key of one build request: every byte of the trust's clauses/ and settings/, the
-    toolchain, and what was asked for (formats, schools, policies, shard).
+    toolchain, and what was asked for (schools, policies, shard; the formats are compared on
+    their own, so a build of fewer formats than the last one made can find them current).
 
     When it matches the last build's and every output that build made is intact, nothing has
     changed at all: `build` can stop without loading, validating or rendering anything.

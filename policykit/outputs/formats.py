@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
+from policykit.outputs import DEFAULT_FORMATS
 from policykit.outputs.tools import Converter, Job, Output, data_uri, typst_pdf
 from policykit.system.assets import asset
 from policykit.outputs.docx_finish import finish_docx
@@ -87,7 +88,6 @@ class HtmlWriter:
 
 WRITERS: dict[str, Writer] = {r.suffix: r for r in (MarkdownWriter(), DocxWriter(), PdfWriter(),
                                                         HtmlWriter())}
-DEFAULT_FORMATS = ("md", "docx", "pdf", "html")
 
 
 def parse_formats(formats: Sequence[str] | str | None) -> tuple[str, ...]:

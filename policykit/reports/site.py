@@ -26,8 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from policykit.compare.clauses import ADDED, CHANGED, MOVED, REMOVED
 from policykit.core.render import RenderedDocument
@@ -70,29 +70,34 @@ class _Doc:
     awaits: str = ""  # the bodies whose approval of this text is still to come, when a stage is pending
 
 
-def site_files(plan: Plan, docs: Sequence[RenderedDocument], report: Status, redlines: Mapping[str, Redline | None],
-               downloads: Mapping[str, Mapping[str, bytes]], converter: Converter,
+def download_name(doc: RenderedDocument, kind: str) -> str:
+    """A built file's copy in the site, relative to the site folder (beside the policy's page)."""
+    return f"{doc.setting_id}/{doc.policy_id}/{doc.setting_id}-{doc.policy_id}.{kind}"
+
+
+def site_pages(plan: Plan, docs: Sequence[RenderedDocument], report: Status, redlines: Mapping[str, Redline | None],
+               sizes: Mapping[str, Mapping[str, int]], converter: Converter,
                cache: Path | None = None) -> dict[str, bytes]:
-    """Every file of the site (path relative to the site folder -> bytes), from the documents
-    planned and rendered, their status, their redlines and the built files to offer
-    (`downloads`: document key -> format -> bytes)."""
+    """Every page of the site and its stylesheet (path relative to the site folder -> bytes),
+    from the documents planned and rendered, their status, their redlines and the sizes of
+    the built files offered beside each policy page (`sizes`: document key -> format -> bytes;
+    the files themselves are at `download_name`)."""
     rows = {(r.setting, r.policy): r for r in report.rows}
     files: dict[str, bytes] = {}
     entries: dict[tuple[str, str], _Doc] = {}
     for plan_doc, doc in zip(plan.documents, docs):
         offered = []
         for kind, label in DOWNLOADS:
-            data = downloads[doc.key][kind]
-            name = f"{doc.setting_id}-{doc.policy_id}.{kind}"
-            files[f"{doc.setting_id}/{doc.policy_id}/{name}"] = data
-            offered.append((label, kind.upper(), name, len(data)))
+            name = download_name(doc, kind).rpartition("/")[2]
+            offered.append((label, kind.upper(), name, sizes[doc.key][kind]))
         names = plan_doc.bodies
         pending = tuple(doc.standing.pending) if doc.standing is not None else ()
         entries[(doc.setting_id, doc.policy_id)] = _Doc(
             rows[(doc.setting_id, doc.policy_id)], doc, redlines[doc.key], " then ".join(names),
             tuple(offered), tuple((r.body, r.date, r.minute) for r in pending),
             " then ".join(names[len(pending):]) if pending else "")
-    pages = _Pages(plan.project, report.as_of, entries, _fragments(converter, entries, cache), _reach(plan))
+    fragments = _fragments(converter, entries, cache / "fragments" if cache else None)
+    pages = _Pages(plan.project, report.as_of, entries, fragments, _reach(plan), cache / "templates" if cache else None)
     for rel, html in pages.all():
         files[rel] = html.encode("utf-8")
     files["style.css"] = stylesheet(plan.project.trust).encode("utf-8")
@@ -118,16 +123,20 @@ def _fragments(converter: Converter, entries: Mapping[tuple[str, str], _Doc],
     return dict(zip(keys, fragments(converter, texts, cache)))
 
 
+def _current(here: bool, exact: bool = True) -> str:
+    """The navigation's mark on the current place: the page itself, or a page inside it."""
+    return f' aria-current="{"page" if exact else "true"}"' if here else ""
+
+
 def _reach(plan: Plan) -> dict[str, list[tuple[str, str]]]:
-    """clause id -> the (school, policy) documents it appears in."""
-    reach: dict[str, list[tuple[str, str]]] = {}
+    """clause id -> the (school, policy) documents it appears in, in plan order."""
+    reach: dict[str, dict[tuple[str, str], None]] = {}
     for doc in plan.documents:
+        pair = (doc.setting.id, doc.policy.id)
         for part in doc.parts:
             for clause in part.clauses:
-                pair = (doc.setting.id, doc.policy.id)
-                if pair not in reach.setdefault(clause.id, []):
-                    reach[clause.id].append(pair)
-    return reach
+                reach.setdefault(clause.id, {})[pair] = None
+    return {cid: list(pairs) for cid, pairs in reach.items()}
 
 
 def _state_label(state: str) -> str:
@@ -138,10 +147,19 @@ def _size(n: int) -> str:
     return f"{max(1, round(n / 1024))} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
+@lru_cache(maxsize=2)
+def _environment(cache: Path | None = None) -> Environment:
+    """The pages' Jinja environment; with `cache` (a folder of policykit's own), compiled
+    templates are kept there, so a site run does not compile them again."""
+    bytecode = None
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            bytecode = FileSystemBytecodeCache(str(cache), "site-%s.cache")
+        except OSError:
+            pass  # no cache: the templates are compiled, as without one
     env = Environment(loader=FileSystemLoader(asset("templates/site")), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=bytecode)
     env.filters["longdate"] = lambda d: long_date(d) if d else ""
     env.filters["state_label"] = _state_label
     env.filters["state_class"] = state_class
@@ -154,18 +172,38 @@ class _Pages:
     """Renders every page; each method returns (path relative to the site, HTML)."""
 
     def __init__(self, project: Project, as_of: date, entries: Mapping[tuple[str, str], _Doc],
-                 fragments: Mapping[tuple[str, str, str], str], reach: Mapping[str, list[tuple[str, str]]]):
+                 fragments: Mapping[tuple[str, str, str], str], reach: Mapping[str, list[tuple[str, str]]],
+                 cache: Path | None = None):
         self.project, self.as_of, self.entries, self.fragments, self.reach = project, as_of, entries, fragments, reach
+        self.cache = cache
         self.schools = sorted(project.settings.values(), key=lambda s: (s.name.casefold(), s.id))
         self.policies = sorted(project.library.policies.values(), key=lambda p: (p.title.casefold(), p.id))
         trust = project.trust.get("trust", {})
         self.common = {"trust": str(trust.get("name", "")), "as_of": as_of, "release": project.library.release,
                        "schools": self.schools}
+        self._navs: dict[str, list[tuple[str, str, str]]] = {}
 
     def _page(self, template: str, rel: str, exact: bool = True, **values: Any) -> tuple[str, str]:
         base = "../" * rel.count("/")
-        html = _environment().get_template(template).render(base=base, exact=exact, **self.common, **values)
+        html = _environment(self.cache).get_template(template).render(base=base, exact=exact, nav=self._nav, **self.common,
+                                                            **values)
         return rel, html
+
+    def _nav(self, base: str, current: str, exact: bool) -> Markup:
+        """The navigation, the same on every page but for the current place. A trust of 100
+        schools has 600 pages, each listing every school: the entries are made once for each
+        depth in the site (`base`), escaped, and only the current one is marked per page."""
+        if base not in self._navs:
+            self._navs[base] = [
+                (school.id, f'<li><a href="{escape(base)}{escape(school.id)}/index.html"',
+                 f">{escape(school.name)}</a></li>") for school in self.schools]
+        lines = ['<nav aria-label="Site">', "<ul>",
+                 f'<li><a href="{escape(base)}index.html"{_current(current == "dashboard")}>Dashboard</a></li>']
+        for sid, head, tail in self._navs[base]:
+            lines.append(head + (_current(True, exact) if sid == current else "") + tail)
+        lines += [f'<li><a href="{escape(base)}library.html"{_current(current == "library")}>Clause library</a></li>',
+                  "</ul>", "</nav>"]
+        return Markup("\n".join(lines))
 
     def all(self) -> Iterable[tuple[str, str]]:
         yield self.dashboard()
@@ -249,8 +287,15 @@ class _Pages:
                 by_school.setdefault(sid, []).append(pid)
             reach[cid] = [(sid, sorted(pids, key=lambda p: titles[p].casefold()))
                           for sid, pids in sorted(by_school.items(), key=lambda item: names[item[0]].casefold())]
+        # each clause's reach, one item a school with links to its policies: made here, escaped, as
+        # it is most of the page (62 clauses x 100 schools in a large trust)
+        items = {cid: Markup("".join(
+            f"<li>{escape(names[sid])}: " + ", ".join(
+                f'<a href="{escape(sid)}/{escape(pid)}/index.html">{escape(titles[pid])}</a>' for pid in pids) + "</li>\n"
+            for sid, pids in pairs)) for cid, pairs in reach.items()}
         return self._page("library.html.j2", "library.html", title="Clause library", current="library",
-                          library=library, sections=sections, reach=reach, names=names, titles=titles,
+                          library=library, sections=sections, reach=reach, reach_items=items, names=names,
+                          titles=titles,
                           conditions=_conditions, policies=self.policies,
                           contents={p.id: contents(p, self.policies) for p in self.policies})
 

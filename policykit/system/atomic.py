@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import queue
+import secrets
 import tempfile
 import threading
 from pathlib import Path
@@ -53,6 +54,26 @@ class Staging:
             self._write(path, data)
         else:
             self._queue.put((path, data))
+
+    def add_link(self, path: Path, source: Path) -> None:
+        """Stage `path` as the very file `source` (a hard link, where the file system allows one;
+        else a copy of its bytes). Nothing is staged if `path` already is that file: a site run
+        after nothing changed neither reads nor writes the documents it offers."""
+        try:
+            if path.exists() and os.path.samefile(path, source):
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            os.link(source, tmp)
+        except OSError:
+            try:
+                data = source.read_bytes()
+            except OSError as exc:
+                raise OutputError(_problem(exc, source, "build again, then try once more")) from None
+            self.add(path, data)
+            return
+        with self._lock:
+            self._staged.append((path, str(tmp)))
 
     def _drain(self) -> None:
         assert self._queue is not None
@@ -136,12 +157,16 @@ _UMASK = _read_umask()  # at import, before any build thread could create a file
 
 
 def write_files(files: Mapping[Path, bytes],
-                hint: str = "choose another place with --out, or fix the folder's permissions") -> list[Path]:
-    """Write all `files` (path -> bytes); return the paths whose content changed. A failure
-    names the file and gives `hint` (say, which option chooses another)."""
+                hint: str = "choose another place with --out, or fix the folder's permissions",
+                links: Mapping[Path, Path] | None = None) -> list[Path]:
+    """Write all `files` (path -> bytes), and put each of `links` (path -> an existing file) in
+    place as that file, all together; return the paths whose content changed. A failure names
+    the file and gives `hint` (say, which option chooses another)."""
     with Staging(hint=hint) as staging:
         for path, data in files.items():
             staging.add(path, data)
+        for path, source in (links or {}).items():
+            staging.add_link(path, source)
         return staging.commit()
 
 
