@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 from rich.console import Console
-from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 import policykit
 from policykit.errors import PolicykitError, Problem, UsageError

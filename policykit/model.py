@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping  # not typing's: isinstance() on it is several times slower
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from collections.abc import Mapping  # not typing's: isinstance() on it is several times slower
 from typing import Any
 
 SECTIONS = ("code-of-conduct", "acceptable-use", "remote-working", "safer-working-practice")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version as _installed
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _installed
 
 try:
     VERSION = _installed("policykit")

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 import policykit
-from policykit.commands.approve import approve
 from policykit.cli import main
-from policykit.governance.ledger import LEDGER
+from policykit.commands.approve import approve
 from policykit.commands.status import status
+from policykit.governance.ledger import LEDGER
 from policykit.reports.exports import to_ics
 from tests.conftest import CLAUSE_PHONES, TRUST
 from tests.readers import docx_text, html_text, pdf_text

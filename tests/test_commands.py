@@ -16,7 +16,9 @@ from click.testing import CliRunner
 
 import policykit
 from policykit.cli import main
-from policykit.core import load as load_stage, render as render_stage, resolve as resolve_stage
+from policykit.core import load as load_stage
+from policykit.core import render as render_stage
+from policykit.core import resolve as resolve_stage
 from policykit.core import validate as validate_stage
 from policykit.governance.ledger import LEDGER
 

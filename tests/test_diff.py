@@ -12,22 +12,23 @@ import signal
 import subprocess
 import zipfile
 from datetime import date
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 import policykit
-from policykit.commands.approve import approve
 from policykit.cli import main
+from policykit.commands.approve import approve
 from policykit.commands.diff import library_diff
 from policykit.compare.batch import compare_versions
-from policykit.compare.versions import Version
 from policykit.compare.redline import Cover, redlines
+from policykit.compare.versions import Version
 from tests.conftest import CLAUSE_PHONES, REPO
 from tests.readers import html_text, pdf_text, squash
 

@@ -19,15 +19,27 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 import policykit
-from policykit.outputs.tools import Pandoc
-from policykit.outputs.docx_fonts import FONT_FILES, obfuscate
-from policykit.outputs.formats import produce
 from policykit.core.render import render
 from policykit.core.resolve import resolve
+from policykit.outputs.docx_fonts import FONT_FILES, obfuscate
+from policykit.outputs.formats import produce
+from policykit.outputs.tools import Pandoc
 from tests.conftest import TRUST, mini_files, write_tree
 from tests.pdfua_check import empty_headings, pdfua_problems
-from tests.readers import (W, docx_blocks, docx_headings, docx_text, html_tags, html_text, markdown_headings,
-                           pdf_fonts, pdf_outline, pdf_structure, pdf_text, squash)
+from tests.readers import (
+    W,
+    docx_blocks,
+    docx_headings,
+    docx_text,
+    html_tags,
+    html_text,
+    markdown_headings,
+    pdf_fonts,
+    pdf_outline,
+    pdf_structure,
+    pdf_text,
+    squash,
+)
 
 DRAFT = "Draft: not approved"
 SIGNATURES = ["Signed for the school", "Name", "Signature", "Date"]

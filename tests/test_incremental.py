@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 import policykit
-from policykit.incremental import statcache
 from policykit.cli import main
-from policykit.outputs.parallel import batches
+from policykit.incremental import statcache
 from policykit.incremental.shards import shard_of
+from policykit.outputs.parallel import batches
 from tests.conftest import CLAUSE_PHONES, CLAUSE_PLATFORM, SCHOOL
 
 # A second policy holding only rw-phones, and more schools: a clause edit then reaches some

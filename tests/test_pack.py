@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 import policykit
-from policykit.commands.approve import approve
 from policykit.cli import main
+from policykit.commands.approve import approve
 from policykit.commands.pack import pack
 from policykit.reports.pack import select
 from policykit.reports.status import StatusRow

@@ -9,10 +9,12 @@ import pytest
 
 import policykit
 from policykit.core.context import merge
-from policykit.dates import add_months, long_date
 from policykit.core.render import render
 from policykit.core.resolve import resolve
-from policykit.templating.engine import TemplateProblem, escape, render as render_template
+from policykit.dates import add_months, long_date
+from policykit.templating.engine import TemplateProblem
+from policykit.templating.engine import render as render_template
+from policykit.templating.markdown import escape
 from tests.conftest import SCHOOL
 
 GOLDEN = Path(__file__).parent / "golden"

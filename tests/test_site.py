@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 import policykit
-from policykit.commands.approve import approve
 from policykit.cli import main
+from policykit.commands.approve import approve
 from policykit.commands.site import site
 from policykit.reports.site import MARKER
 from policykit.reports.site_style import STATE_COLOURS, brand, contrast

@@ -244,13 +244,13 @@ def test_an_indirect_include_loop_is_reported_with_its_chain(mini):
 
 
 def test_lato_cmap_is_read_from_the_font_files():
-    from policykit.core import characters
+    from policykit.core import glyphs
 
-    lato = characters.lato()
+    lato = glyphs.lato()
     assert {ord(c) for c in "Aaé£–’"} <= lato and ord("ж") not in lato and 0x1F600 not in lato
     # Lato lacks them, Typst's own fonts draw them: names in these scripts build
-    assert characters.undrawable("Ysgol Gymraeg Ŵ ж Ω مدرسة Zoë") == set()
-    assert characters.undrawable("🏫 中文 a") == {"🏫", "中", "文"}
+    assert glyphs.undrawable("Ysgol Gymraeg Ŵ ж Ω مدرسة Zoë") == set()
+    assert glyphs.undrawable("🏫 中文 a") == {"🏫", "中", "文"}
 
 
 def test_a_clause_version_an_earlier_release_had_needs_its_history_file(mini):

@@ -15,7 +15,8 @@ from typing import Sequence
 
 from policykit.compare.batch import compare_versions
 from policykit.compare.clauses import Comparison
-from policykit.compare.library import LibraryDiff, library_diff as compare_libraries
+from policykit.compare.library import LibraryDiff
+from policykit.compare.library import library_diff as compare_libraries
 from policykit.compare.redline import FORMATS, cover_for, redlines
 from policykit.compare.versions import Trust, Version, version
 from policykit.core.load import load

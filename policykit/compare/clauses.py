@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Callable, Mapping, Sequence
 
-from policykit.core.releases import semver
-from policykit.templating.engine import escape
 from policykit.compare.blocks import MARK, align, diff_blocks, mark_block, mark_blocks, resolve_changes
 from policykit.compare.inlines import DEL, INS, MOVED_SPAN, diff_inlines
 from policykit.compare.pandoc_ast import Blocks, Div, Header, Inlines, Node, Str, plain_text, words
+from policykit.core.releases import semver
+from policykit.templating.markdown import escape
 
 ADDED, REMOVED, CHANGED, MOVED = "added", "removed", "changed", "moved"  # what happened to a clause
 MOVED_AWAY, MOVED_HERE = "pk-moved-away", "pk-moved-here"  # attributes: clause, same (text unchanged: 1)

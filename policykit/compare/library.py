@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policykit.compare.versions import Trust
 from policykit.core.conditions import applies, setting_facts
-from policykit.model import Clause, Library, Project
 from policykit.core.library_at import library_at
 from policykit.core.releases import semver
-from policykit.compare.versions import Trust
+from policykit.model import Clause, Library, Project
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from policykit.errors import PolicykitError, Problem
 from policykit.outputs.tools import READER, pandoc_path
 from policykit.system.assets import asset
-from policykit.errors import PolicykitError, Problem
 
 Node = dict[str, Any]
 Inlines = list[Node]

@@ -15,18 +15,31 @@ from datetime import date
 from itertools import count
 from typing import Mapping, Sequence
 
-from policykit.outputs.tools import Converter, Job, Pandoc
-from policykit.dates import long_date, noon_epoch
-from policykit.outputs.formats import WRITERS
-from policykit.core.render import RenderedDocument
-from policykit.templating.engine import yamlstr
 from policykit.compare.blocks import MARK, WAS_NUMBERED, mark_blocks, resolve_changes
 from policykit.compare.clauses import MOVED_AWAY, MOVED_HERE, Comparison
-from policykit.compare.inlines import DEL, INS, MOVED_SPAN
 from policykit.compare.docx_track import MOVE_FLAG, MOVE_RANGE, SECTION_TAB, track
-from policykit.compare.pandoc_ast import Blocks, Div, Inlines, Node, Para, Space, Span, Str, map_inline_lists, to_markdown, words, wrap
+from policykit.compare.inlines import DEL, INS, MOVED_SPAN
+from policykit.compare.pandoc_ast import (
+    Blocks,
+    Div,
+    Inlines,
+    Node,
+    Para,
+    Space,
+    Span,
+    Str,
+    map_inline_lists,
+    to_markdown,
+    words,
+    wrap,
+)
 from policykit.compare.versions import Trust, Version
 from policykit.compare.visual import html_ins, html_styles, typst_styles, visual_tree
+from policykit.core.render import RenderedDocument
+from policykit.dates import long_date, noon_epoch
+from policykit.outputs.formats import WRITERS
+from policykit.outputs.tools import Converter, Job, Pandoc
+from policykit.templating.markdown import yamlstr
 
 FORMATS = ("docx", "html", "pdf")
 

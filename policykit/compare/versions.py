@@ -17,17 +17,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-from policykit.governance.standing import standing
+from policykit.core.load import Sources, load
+from policykit.core.render import RenderedDocument, render
+from policykit.core.resolve import resolve
+from policykit.core.validate import validate
 from policykit.dates import long_date
 from policykit.errors import PolicykitError, Problem, UsageError, did_you_mean
 from policykit.governance.archive import archive_path
-from policykit.model import Approval
-from policykit.core.load import Sources, load
-from policykit.model import Library, Project
-from policykit.core.render import RenderedDocument, render
-from policykit.core.resolve import resolve
 from policykit.governance.scheme import stages
-from policykit.core.validate import validate
+from policykit.governance.standing import standing
+from policykit.model import Approval, Library, Project
 
 KINDS = ("current", "approved", "approval:N", "release:R", "git:REV")
 

@@ -12,8 +12,21 @@ from typing import AbstractSet, Callable
 from policykit.compare.blocks import MARK
 from policykit.compare.clauses import MOVED_AWAY, MOVED_HERE, Comparison
 from policykit.compare.inlines import DEL, INS
-from policykit.compare.pandoc_ast import Blocks, BulletList, Header, Inlines, Node, Para, Plain, Space, Span, Str, map_inline_lists, \
-    words, wrap
+from policykit.compare.pandoc_ast import (
+    Blocks,
+    BulletList,
+    Header,
+    Inlines,
+    Node,
+    Para,
+    Plain,
+    Space,
+    Span,
+    Str,
+    map_inline_lists,
+    words,
+    wrap,
+)
 
 INSERTED, DELETED, CUE = "#1B5E20", "#B71C1C", "#555555"
 CUES = {INS: ("{+", "+}"), DEL: ("[-", "-]")}

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from policykit.governance.archive import ArchivedFile, read_archive
-from policykit.errors import PolicykitError, Problem, display_path
-from policykit.governance.ledger import LEDGER, LedgerLine, read_ledger
 from policykit.core.yamlfile import YamlDoc, YamlError, parse_front_matter, parse_yaml, read_text
+from policykit.errors import PolicykitError, Problem, display_path
+from policykit.governance.archive import ArchivedFile, read_archive
+from policykit.governance.ledger import LEDGER, LedgerLine, read_ledger
 
 TRUST_FILE = "trust.yaml"
 SPECIAL_CLAUSE_DIRS = {"policies", "history"}

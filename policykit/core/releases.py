@@ -17,7 +17,6 @@ from typing import Any
 from policykit.core.load import Sources
 from policykit.errors import Problem, UsageError, did_you_mean, display_path
 
-
 HISTORY = Path("clauses") / "history"
 
 

@@ -22,7 +22,9 @@ from policykit.governance.archive import content_hash
 from policykit.governance.control import CurrentText, document_control
 from policykit.governance.standing import Standing, stages_reached, standing
 from policykit.model import Clause, template_colours
-from policykit.templating.engine import Markdown, TemplateProblem, render as render_template
+from policykit.templating.engine import TemplateProblem
+from policykit.templating.engine import render as render_template
+from policykit.templating.markdown import Markdown
 
 
 @dataclass(frozen=True)

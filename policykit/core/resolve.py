@@ -9,9 +9,8 @@ from typing import Any, Iterable, Mapping
 from policykit.core.conditions import applies, setting_facts
 from policykit.core.context import clause_context
 from policykit.errors import Problem, UsageError, did_you_mean
-from policykit.model import Approval
-from policykit.model import Clause, Policy, Project, Setting, freeze
 from policykit.governance.scheme import body_names, review_months, stages
+from policykit.model import Approval, Clause, Policy, Project, Setting, freeze
 
 
 @dataclass(frozen=True)

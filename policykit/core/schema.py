@@ -11,9 +11,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+from policykit.core.yamlfile import YamlDoc, dotted
 from policykit.errors import Problem, did_you_mean
 from policykit.system.assets import PACKAGE
-from policykit.core.yamlfile import YamlDoc, dotted
 
 KINDS = ("clause", "policy", "library", "setting", "trust", "approval")
 

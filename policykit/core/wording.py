@@ -7,7 +7,7 @@ import re
 from policykit.core.resolve import DocumentPlan
 from policykit.errors import Problem
 from policykit.model import Clause
-from policykit.templating.engine import escape
+from policykit.templating.markdown import escape
 
 
 def local_text(text: str) -> str:

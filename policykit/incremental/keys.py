@@ -55,7 +55,9 @@ class Toolchain:
 
 
 def toolchain(root: Path, converter: Converter) -> Toolchain:
-    from policykit import version as installed  # read at call time: a new version (even a patched one in a test) rebuilds
+    from policykit import (
+        version as installed,  # read at call time: a new version (even a patched one in a test) rebuilds
+    )
 
     version = getattr(converter, "version", None)
     kind = type(converter)

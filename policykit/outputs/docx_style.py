@@ -23,10 +23,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 
-from policykit.system import processes as children
-from policykit.system import tempdirs as scratch
-from policykit.outputs.tools import pandoc_path
 from policykit.outputs.docx_fonts import FONT
+from policykit.outputs.tools import pandoc_path
+from policykit.system import processes
+from policykit.system import tempdirs
 
 PRIMARY, ACCENT = "1F4E79", "2E7D32"  # the templates' defaults when a trust gives no colours
 TEXT, GREY, RULE = "1A1A1A", "464646", "AAAAAA"
@@ -68,7 +68,7 @@ def _cached(primary: str, accent: str) -> str:
 @lru_cache(maxsize=1)
 def _cache_dir() -> Path:
     # private to this process (mkdtemp is mode 0700): nobody else can swap the styles
-    folder = scratch.mkdtemp("style")
+    folder = tempdirs.mkdtemp("style")
     atexit.register(shutil.rmtree, folder, True)
     return folder
 
@@ -76,7 +76,7 @@ def _cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def pandoc_reference() -> bytes:
     """pandoc's default reference.docx: every style its DOCX writer uses, to restyle here."""
-    proc = children.run([pandoc_path(), "--print-default-data-file", "reference.docx"])
+    proc = processes.run([pandoc_path(), "--print-default-data-file", "reference.docx"])
     if proc.returncode != 0:
         raise subprocess.CalledProcessError(proc.returncode, proc.args, proc.stdout, proc.stderr)
     return proc.stdout

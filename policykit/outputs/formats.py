@@ -6,16 +6,19 @@ its file. Markdown -> DOCX, Typst and HTML share one parsed document per policy.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, Sequence
 
+from policykit.core.render import RenderedDocument
+from policykit.errors import Problem, UsageError, did_you_mean
 from policykit.outputs import DEFAULT_FORMATS
-from policykit.outputs.tools import Converter, Job, Output, data_uri, typst_pdf
-from policykit.system.assets import asset
 from policykit.outputs.docx_finish import finish_docx
 from policykit.outputs.docx_style import PRIMARY, lighten, reference_docx
-from policykit.errors import UsageError, Problem, did_you_mean
-from policykit.core.render import RenderedDocument
+from policykit.outputs.pdf import typst_pdf
+from policykit.outputs.tools import Converter, Job, Output
+from policykit.system.assets import asset
 
 
 class Writer(Protocol):
@@ -26,6 +29,15 @@ class Writer(Protocol):
 
     def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:
         """The file's bytes, from pandoc's output (or from the Markdown itself)."""
+
+
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+def data_uri(path: str) -> str:
+    """An image file as a `data:` URI (base64), so an HTML page needs no other file."""
+    data = Path(path).read_bytes()
+    return f"data:{IMAGE_TYPES[Path(path).suffix.lower()]};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def primary(doc: RenderedDocument) -> str:

@@ -15,8 +15,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
-from policykit.system import processes as children
 from policykit.outputs.tools import Converter
+from policykit.system import processes
 
 if TYPE_CHECKING:
     from policykit.core.render import RenderedDocument
@@ -26,8 +26,6 @@ BATCH = 12  # documents per pandoc process: amortises start-up, keeps memory and
 
 Sink = Callable[[str, str, bytes], None]  # (document key, format, file bytes)
 Progress = Callable[[int, int, str], None]
-
-
 MEMORY_PER_JOB = 512 * 2**20  # a pandoc process and a Typst compile in flight, with room to spare
 
 
@@ -71,7 +69,10 @@ def convert(work: Sequence[tuple[RenderedDocument, tuple[str, ...]]], converter:
     exactly what a serial one does. The first failure stops the build (work not yet started
     is cancelled) and is raised here.
     """
-    from policykit.outputs.formats import WRITERS, produce  # here: it loads python-docx, which a no-op build never needs
+    from policykit.outputs.formats import (  # here: it loads python-docx, which a no-op build never needs
+        WRITERS,
+        produce,
+    )
 
     groups: dict[tuple[str, ...], list[RenderedDocument]] = {}
     for doc, formats in work:
@@ -106,10 +107,10 @@ def convert(work: Sequence[tuple[RenderedDocument, tuple[str, ...]]], converter:
                 progress(done, total, batch[-1].key)
     except BaseException:
         # interrupted (or a batch failed): end the workers' pandoc now, rather than wait for it
-        children.stop()
+        processes.stop()
         raise
     finally:
         try:
             pool.shutdown(wait=True, cancel_futures=True)
         finally:
-            children.resume()
+            processes.resume()

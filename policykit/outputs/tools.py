@@ -1,7 +1,8 @@
-"""External tools behind one small interface: pandoc (inside pypandoc-binary) and Typst.
+"""pandoc (inside pypandoc-binary) behind one small interface: a batch of conversions, one process.
 
 `Pandoc.convert` runs a whole batch of conversions in one `pandoc lua` process; tests of the
-core can swap in any object with the same method.
+core can swap in any object with the same method (`Converter`). Typst, which makes the PDF
+from pandoc's Typst output, runs in-process (pdf.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
-from policykit.system import processes as children
-from policykit.system import tempdirs as scratch
 from policykit.errors import PolicykitError, Problem
+from policykit.system import processes
+from policykit.system import tempdirs
 from policykit.system.assets import asset
 
 # Library text is trusted Markdown, but never raw output-format code: raw HTML, TeX and
@@ -82,7 +83,7 @@ class Pandoc:
     """Runs batches of conversions through one `pandoc lua` process."""
 
     def version(self) -> str:
-        """Recorded in the manifest: a new pandoc rebuilds every output (see incremental.py)."""
+        """Recorded in the manifest: a new pandoc rebuilds every output (see incremental/keys.py)."""
         return pandoc_version()
 
     def convert(self, jobs: Sequence[Job]) -> list[list[bytes]]:
@@ -97,7 +98,7 @@ class Pandoc:
         return results
 
     def _run(self, jobs: Sequence[Job], epoch: int) -> list[list[bytes]]:
-        with scratch.folder("batch") as tmp:
+        with tempdirs.folder("batch") as tmp:
             work = Path(tmp)
             spec: dict[str, Any] = {"reader": READER, "report": str(work / "failures.txt"), "jobs": []}
             for i, job in enumerate(jobs):
@@ -108,7 +109,7 @@ class Pandoc:
                     for n, out in enumerate(job.outputs)]})
             (work / "jobs.json").write_text(json.dumps(spec), encoding="utf-8")
             env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "LANG": "C.UTF-8"}
-            proc = children.run([pandoc_path(), "lua", asset("pandoc/batch.lua"), str(work / "jobs.json")],
+            proc = processes.run([pandoc_path(), "lua", asset("pandoc/batch.lua"), str(work / "jobs.json")],
                                 env=env, cwd=tmp)
             report = work / "failures.txt"
             failures = report.read_text(encoding="utf-8").strip() if report.exists() else ""
@@ -117,39 +118,3 @@ class Pandoc:
                 raise PolicykitError(Problem("pandoc", message=f"conversion failed: {detail[:2000]}"))
             return [[(work / f"{i}.{n}").read_bytes() for n in range(len(job.outputs))]
                     for i, job in enumerate(jobs)]
-
-
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
-
-
-def data_uri(path: str) -> str:
-    """An image file as a `data:` URI (base64), so an HTML page needs no other file."""
-    import base64
-
-    data = Path(path).read_bytes()
-    return f"data:{IMAGE_TYPES[Path(path).suffix.lower()]};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def typst_pdf(source: bytes, epoch: int, logo: str | None = None) -> bytes:
-    """Compile Typst source to a tagged PDF/UA-1 in-process, dated `epoch` (never the clock).
-
-    The logo reaches the template as a file name in `sys.inputs`, never in the source, and
-    Typst may read only the logo's own folder.
-    """
-    import typst
-
-    root, inputs = None, {}
-    if logo:
-        root, inputs = str(Path(logo).parent), {"logo": "/" + Path(logo).name}
-    try:
-        return typst.compile(
-            source,
-            root=root,
-            font_paths=[asset("fonts")],
-            ignore_system_fonts=True,
-            sys_inputs=inputs,
-            pdf_standards=["ua-1"],
-            timestamp=epoch,
-        )
-    except Exception as exc:  # typst raises its own TypstError with the compiler's message
-        raise PolicykitError(Problem("typst", message=f"PDF compilation failed: {exc}")) from None

@@ -38,11 +38,12 @@ from policykit.dates import long_date, noon_epoch
 from policykit.governance.scheme import body_name
 from policykit.governance.standing import AWAITING, CHANGED_SINCE_APPROVAL, DUE, OVERDUE
 from policykit.model import Approval, Project
-from policykit.outputs.tools import Converter, Job, Output, typst_pdf
+from policykit.outputs.pdf import typst_pdf
+from policykit.outputs.tools import Converter, Job, Output
 from policykit.reports.redlines import Redline
 from policykit.reports.status import Status, StatusRow
 from policykit.system.assets import asset
-from policykit.templating.engine import escape, yamlstr
+from policykit.templating.markdown import escape, yamlstr
 
 GROUPS = {OVERDUE: 0, DUE: 1}  # then changed since approval (2), then awaiting a later stage (3)
 SUMMARY, REDLINE, CLEAN = "What changed and why", "Redline", "Clean copy"

@@ -20,14 +20,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Callable, Sequence
 
-from policykit.governance.standing import stages_reached
 from policykit.compare.batch import compare_versions
 from policykit.compare.clauses import CHANGED, MOVED, MOVED_AWAY, MOVED_HERE, Comparison
 from policykit.compare.pandoc_ast import Blocks, Inlines, Node, Para, to_markdown, words, wrap
-from policykit.compare.visual import html_styles, mark_changes, typst_styles
 from policykit.compare.versions import Trust, version
-from policykit.errors import PolicykitError
+from policykit.compare.visual import html_styles, mark_changes, typst_styles
 from policykit.core.render import RenderedDocument
+from policykit.errors import PolicykitError
+from policykit.governance.standing import stages_reached
 
 SAME_VERSION = ("Same clause version: the wording changed through this school's settings "
                 "(names, contacts, options or its own local wording).")

@@ -20,10 +20,7 @@ from policykit.core.render import RenderedDocument
 from policykit.outputs.parallel import batches, default_jobs
 from policykit.outputs.tools import Converter, Job, Output
 
-
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
-
-
 _TH = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
 
 
@@ -118,11 +115,7 @@ def tidy_fragment(html: str, top: int, redline: bool = False) -> str:
 
 
 _TABLE = re.compile(r"<table\b.*?</table>", re.S)
-
-
 _CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
-
-
 _TAGS = re.compile(r"<[^>]+>")
 
 

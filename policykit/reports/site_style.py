@@ -9,7 +9,6 @@ from typing import Any, Mapping
 from policykit.governance.standing import APPROVED, AWAITING, CHANGED_SINCE_APPROVAL, DRAFT, DUE, OVERDUE
 from policykit.system.assets import asset
 
-
 # Each state: (text colour, background, border). Text on background is at least 7:1, and the
 # state is always written in words as well (WCAG 1.4.1: not by colour alone).
 STATE_COLOURS: dict[str, tuple[str, str, str]] = {

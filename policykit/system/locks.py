@@ -14,7 +14,6 @@ from policykit.errors import OutputError
 from policykit.system.atomic import os_problem
 
 
-
 def _lock_path(out_dir: Path) -> Path:
     # kept outside the output folder, so the folder holds nothing but the outputs
     key = hashlib.sha256(str(out_dir.resolve()).encode("utf-8")).hexdigest()[:32]

@@ -3,7 +3,7 @@
 By default SIGTERM ends Python at once: no `finally`, no context manager, so staged files,
 temporary folders and pandoc children were left behind. With `install()` (the command line
 calls it) each of these signals raises instead, in the main thread, and everything on the way
-out runs: the conversions stop their children (children.py), staging removes its temporary
+out runs: the conversions stop their children (processes.py), staging removes its temporary
 files, temporary folders go. `Terminated` carries the signal, for the exit status (128 + it).
 
 A few steps must not be cut in half (renaming the staged outputs into place): inside

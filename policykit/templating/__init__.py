@@ -1,1 +1,1 @@
-"""templating"""
+"""Clause templates: the Jinja sandbox they run in, Markdown escaping, and what they read."""

@@ -9,7 +9,7 @@ machine (`{{ 'a' * 10**9 }}`, nested loops over `range(99999)`), nor from printi
 - every result a template computes (`*`, `+`, `**`, `~`, filters) is bounded in size before it is
   made, and `range()` in length;
 - loop iterations, calls and the work of filters and operators draw on one budget per render,
-  so no template runs for long; `render` in templating.py bounds the text rendered;
+  so no template runs for long; `render` in engine.py bounds the text rendered;
 - the names a template sees are the settings, plus `range`: no `lipsum`, `cycler`, `joiner`,
   `namespace` or `dict`; filters that can be told to make huge text (`format`) or that are
   random (`random`) are gone;

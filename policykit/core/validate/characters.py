@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policykit.core import characters
+from policykit.core import characters, glyphs
 from policykit.core.load import Sources
 from policykit.core.yamlfile import YamlDoc, dotted
 from policykit.errors import Problem
@@ -33,7 +33,7 @@ def character_problems(sources: Sources) -> list[Problem]:
                 found.append((doc, (doc.body_line + i, 0), line, False))
     if not found:
         return []
-    cannot = characters.undrawable({c for *_, text, _ in found for c in text})
+    cannot = glyphs.undrawable({c for *_, text, _ in found for c in text})
     problems = []
     for doc, where, text, is_key in found:
         if is_key:

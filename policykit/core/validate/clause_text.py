@@ -8,23 +8,17 @@ import re
 from policykit.core.context import ROOTS
 from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
-from policykit.templating.engine import TemplateProblem, Variable, column_of, compile_template, variables
-
+from policykit.templating.engine import TemplateProblem, column_of, compile_template
+from policykit.templating.variables import Variable, variables
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
-
-
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 
 # Clause text is Markdown for people to read: no pictures (pandoc would fetch them) and no
 # links except to web pages and email addresses.
 _IMAGE = re.compile(r"!\[[^\]]*\]\(")
-
-
 _LINK = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*:)?")
-
-
 _TAGS = re.compile(r"\{%-?\s*(include|import|from|extends)\b")
 
 

@@ -15,7 +15,6 @@ from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
 from policykit.model import ChangeNote, Clause, Library, Policy, freeze
 
-
 ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 

@@ -10,7 +10,7 @@ from policykit.core.frame import frame_source
 from policykit.core.validate.clause_text import column
 from policykit.errors import Problem
 from policykit.model import Library, Setting
-from policykit.templating.engine import dead, missing, variables
+from policykit.templating.variables import dead, missing, variables
 
 
 def check_variables(library: Library, trust: Mapping[str, Any], settings: Mapping[str, Setting],

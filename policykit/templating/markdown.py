@@ -1,0 +1,46 @@
+"""Values as Markdown that pandoc reads back as exactly that text: settings are data, never markup.
+
+A value such as `*Academy* <EYFS>` or `{{ 7*7 }}` is escaped so it reaches every output
+format literally. Text the engine itself produced (a rendered clause) is marked `Markdown`
+and passes as is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# Characters with inline meaning in pandoc Markdown (reader: READER in outputs/tools.py, which
+# turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
+# at the beginning of a line.
+
+
+# Characters with inline meaning in pandoc Markdown (reader: READER in outputs/tools.py, which
+# turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
+# at the beginning of a line.
+_INLINE = re.compile(r"([\\`*_{}\[\]<>|~^&])")
+_LINE_START = re.compile(r"^(\s*)(\d*)([#+\-=:]|(?<=\d)[.)](?=\s|$))")
+
+
+class Markdown(str):
+    """Markdown the engine trusts (library text); never escaped again."""
+
+
+def escape(value: Any) -> str:
+    """A setting's value as Markdown that pandoc reads back as exactly that text."""
+    if isinstance(value, Markdown):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    text = " ".join(str(value).splitlines())
+    if _INLINE.search(text):  # most values have nothing to escape: skip sub's costly replacement
+        text = _INLINE.sub(r"\\\1", text)
+    return _LINE_START.sub(r"\1\2\\\3", text) if _LINE_START.search(text) else text
+
+
+def yamlstr(value: Any) -> Markdown:
+    """A value inside the YAML metadata block: escaped for Markdown, then quoted for YAML."""
+    return Markdown(json.dumps(escape(value), ensure_ascii=False))
