@@ -19,6 +19,7 @@ from rich.text import Text
 import policykit
 from policykit.errors import PolicykitError, Problem, UsageError
 from policykit.system import signals
+from policykit.system.places import OUT
 from policykit.version import VERSION
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ def build(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], form
 
 
 @main.command("merge-manifests")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path(OUT), show_default=True,
               help="The folder holding every shard's outputs and manifest.shard-K-of-N.json.")
 def merge_manifests(out: Path) -> None:
     """Merge the manifests of a sharded build (build --shard K/N) into OUT/manifest.json."""

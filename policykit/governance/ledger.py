@@ -19,9 +19,10 @@ from typing import Any, Iterator, Mapping
 
 from policykit.errors import OutputError, Problem
 from policykit.model import Approval
+from policykit.system.places import APPROVALS
 
-LEDGER = Path("settings") / "approvals" / "ledger.jsonl"
-ARCHIVE = Path("settings") / "approvals" / "texts"
+LEDGER = APPROVALS / "ledger.jsonl"
+ARCHIVE = APPROVALS / "texts"
 GENESIS = "0" * 64
 
 

@@ -25,8 +25,7 @@ from docx.styles.style import ParagraphStyle
 
 from policykit.outputs.docx_fonts import FONT
 from policykit.outputs.tools import pandoc_path
-from policykit.system import processes
-from policykit.system import tempdirs
+from policykit.system import processes, tempdirs
 
 PRIMARY, ACCENT = "1F4E79", "2E7D32"  # the templates' defaults when a trust gives no colours
 TEXT, GREY, RULE = "1A1A1A", "464646", "AAAAAA"

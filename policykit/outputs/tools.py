@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 from policykit.errors import PolicykitError, Problem
-from policykit.system import processes
-from policykit.system import tempdirs
+from policykit.system import processes, tempdirs
 from policykit.system.assets import asset
 
 # Library text is trusted Markdown, but never raw output-format code: raw HTML, TeX and
