@@ -232,12 +232,16 @@ def _status_table(report: "Status") -> None:
     colours = {"approved": "green", "review due soon": "yellow", "overdue": "red bold",
                "changed since approval": "magenta", "awaiting approval": "cyan", "draft": "dim"}
     table = Table(title=f"Policy status on {report.as_of.isoformat()}")
-    for column in ("School", "Policy", "State", "Approved on", "By", "Next review", "Days left"):
+    for column in ("School", "Policy", "State", "Approved on", "By", "Awaits", "Due", "Days left"):
         table.add_column(column, justify="right" if column == "Days left" else "left")
     for r in report.rows:
-        table.add_row(r.setting, r.policy, f"[{colours.get(r.state, '')}]{_plain(r.state)}[/]",
-                      r.approved_on.isoformat() if r.approved_on else "-", _plain(r.approved_by) or "-",
-                      r.next_review.isoformat(), str(r.days_left))
+        # this text's own approvals (at any stage so far), else the approval in force for an earlier text
+        on, by = (r.text_approved_on, r.text_approved_by) if r.text_approved_on else (r.approved_on, r.approved_by)
+        state = r.state + (" (text changed)" if r.changed and r.state != "changed since approval" else "")
+        due = ("first approval " if r.first_approval else "review ") + r.next_review.isoformat()
+        table.add_row(r.setting, r.policy, f"[{colours.get(r.state, '')}]{_plain(state)}[/]",
+                      on.isoformat() if on else "-", _plain(by) or "-", _plain(r.awaiting) or "-", due,
+                      str(r.days_left))
     console = Console(soft_wrap=False)
     if not console.is_terminal:
         console.width = 160  # a pipe or a file: no terminal width to fit, so do not truncate

@@ -72,9 +72,12 @@ def test_approve_build_status_edit_reapprove(mini):
 def test_every_state(mini):
     root = mini({"settings/trust.yaml": TWO_STAGE})
     build_md(root)
-    assert states(root, TODAY) == {"alpha/remote": "draft", "beta/remote": "draft"}
+    assert states(root, date(2026, 1, 1)) == {"alpha/remote": "draft", "beta/remote": "draft"}
+    # never approved, and its first approval (12 months from the library release) is past due
+    assert states(root, TODAY) == {"alpha/remote": "overdue", "beta/remote": "overdue"}
     approve(root, "alpha", "remote", "trust-board", date(2025, 9, 20), "TB/7", "Clerk", today=TODAY)
-    assert states(root, TODAY)["alpha/remote"] == "awaiting approval"
+    assert states(root, date(2026, 1, 1))["alpha/remote"] == "awaiting approval"
+    assert states(root, TODAY)["alpha/remote"] == "overdue"  # still short of its first full approval
     approve(root, "alpha", "remote", "board", date(2025, 10, 1), "LGB/3", "Clerk", today=TODAY)
     assert states(root, date(2026, 1, 1))["alpha/remote"] == "approved"
     assert states(root, date(2026, 9, 1))["alpha/remote"] == "review due soon"  # within 30 days of 1 Oct
@@ -433,7 +436,10 @@ def test_a_first_stage_approval_of_an_earlier_text_is_not_lost(mini):
     row = next(r for r in status(root, date(2026, 3, 1)).rows if r.setting == "alpha")
     # never approved at every stage: no approval date, and the review counts from the library release
     assert (row.state, row.approved_on, row.next_review) == ("changed since approval", None, date(2026, 9, 1))
-    assert states(root, date(2027, 1, 1))["alpha/remote"] == "changed since approval"
+    assert row.changed and row.first_approval  # changed since its first stage, and never approved at every stage
+    # its first approval at every stage was due by then: overdue, and still changed
+    row = next(r for r in status(root, date(2027, 1, 1)).rows if r.setting == "alpha")
+    assert (row.state, row.changed) == ("overdue", True)
     (doc,) = render(resolve(policykit.validate(root), ["alpha"], ["remote"]))
     place = doc.standing
     assert place.changed and not place.earlier_full
@@ -472,7 +478,8 @@ def test_archived_text_is_the_document_as_approved(mini):
     text = md.read_text()
     assert "Draft: not approved" not in text and 'approval-status: "Approved"' in text
     assert ("Approved by the Board of Trustees on 20 September 2025 (minute TB/7) and the Local Governing Body on "
-            "1 October 2025 (minute LGB/3).\nThe next review is due by 1 October 2026.") in text
+            "1 October 2025 (minute LGB/3).\nThe next review is due by 1 October 2026: it is overdue.") in text
+    # (recorded on 22 November 2026, after the review it set fell due: the archived document says so)
     # the same text: its fingerprint is the record's, and the next build shows exactly this document
     assert f'text-sha256: "{record.text_sha256}"' in text
     assert content_hash(json.loads(js.read_text())) == record.text_sha256

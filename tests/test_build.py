@@ -26,7 +26,8 @@ def test_example_trust_every_school_gets_docx_and_pdf(example_trust, example_bui
             for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf")):
                 text = reader(example_build / sid / f"{pid}.{suffix}")
                 assert squash(setting.name) in text, (sid, pid, suffix)
-                assert "Next review" in text and "1 September 2026" in text
+                # never approved: the first approval was due 12 months after the library release
+                assert "First approval due by" in text and "1 September 2026 (overdue)" in text
                 assert "Not yet approved" in text
 
 

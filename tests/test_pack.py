@@ -164,25 +164,55 @@ def test_same_inputs_same_pack(trust, tmp_path):
     assert first.path.read_bytes() == second.path.read_bytes()
 
 
-def test_nothing_to_decide(trust, tmp_path):
+def test_first_approvals_come_to_the_board_that_gives_them(trust, tmp_path):
     result = pack(trust, "alpha", MEETING, out=tmp_path / "alpha.pdf")  # alpha's policies were never approved
+    # the Local Governing Body gives the first approval of three; the head approves the lessons policy,
+    # and the trust board approves the handbook first: neither is this meeting's to give
+    assert [(i.policy, i.reason) for i in result.items] == [
+        (pid, "For first approval: never approved; due by 1 September 2026.") for pid in ("extra", "calls", "remote")]
+    assert all(i.for_meeting and i.decides == "The Local Governing Body" for i in result.items)
+    text = squash(pdf_text(result.path))
+    assert "For first approval: never approved; due by 1 September 2026." in text
+    assert "This policy has never been approved: there is no approved text to compare with." in text
+    assert [title for title, _ in outline(result.path)] == [
+        "Policies for decision", "Accounts Policy", "Calls Policy", "Remote Working Policy"]
+
+
+def test_a_first_approval_past_its_due_date_comes_first(trust, tmp_path):
+    result = pack(trust, "alpha", date(2026, 9, 10), out=tmp_path / "late.pdf")
+    reasons = {i.policy: (i.state, i.reason) for i in result.items}
+    assert reasons["remote"] == ("overdue", "For first approval, overdue: it was due by 1 September 2026.")
+    assert "handbook" in reasons and "lessons" in reasons  # overdue: here for the board to note
+
+
+def test_nothing_to_decide(mini, tmp_path):
+    root = mini()
+    policykit.build(root, formats="md")
+    approve(root, "alpha", "remote", "board", date(2026, 1, 5), "LGB/26/1", "Clerk", today=date(2026, 1, 10))
+    result = pack(root, "alpha", date(2026, 2, 1), out=tmp_path / "alpha.pdf")
     assert result.items == ()
     assert outline(result.path) == [("Policies for decision", [])]
     assert "there is nothing for the Local Governing Body to decide" in pdf_text(result.path)
 
 
 def test_order_within_and_across_groups():
-    def row(policy: str, state: str, due: date, changed: bool = False) -> StatusRow:
+    def row(policy: str, state: str, due: date, changed: bool = False, **kw: object) -> StatusRow:
         return StatusRow("s", "School", policy, policy.title(), state, changed, date(2025, 1, 1), "Board", "M1",
-                         due, 0, "1.0.0", "2025.1", "0" * 64, "All staff")
+                         due, 0, "1.0.0", "2025.1", "0" * 64, "All staff", **kw)  # type: ignore[arg-type]
 
+    pending = {"text_approved_on": date(2025, 12, 1), "text_approved_by": "Trustees", "awaiting": "Board",
+               "next_body": "Board"}
     rows = [row("c", "changed since approval", date(2026, 5, 1), True), row("a", "approved", date(2027, 1, 1)),
             row("d", "review due soon", date(2026, 4, 1)), row("e", "overdue", date(2026, 2, 1)),
-            row("f", "overdue", date(2026, 1, 1), True), row("g", "draft", date(2026, 1, 1)),
-            row("b", "awaiting approval", date(2026, 6, 1), True), row("h", "awaiting approval", date(2026, 1, 15)),
+            row("f", "overdue", date(2026, 1, 1), True),
+            row("g", "draft", date(2026, 1, 1), first_approval=True, awaiting="Board", next_body="Board"),
+            row("j", "draft", date(2026, 1, 1), first_approval=True, awaiting="Head", next_body="Head"),
+            row("b", "awaiting approval", date(2026, 6, 1), True, **pending),
+            row("h", "awaiting approval", date(2026, 1, 15), **pending),
             row("i", "changed since approval", date(2026, 3, 1), True)]
-    # overdue, due soon, changed, then awaiting a later stage (changed or not); each by review date
-    assert [r.policy for r in select(rows)] == ["f", "e", "d", "i", "c", "h", "b"]
+    # overdue, due soon, for first approval (by this board: not j, which the head approves), changed,
+    # then awaiting a later stage (changed or not); each by due date
+    assert [r.policy for r in select(rows, "Board")] == ["f", "e", "d", "g", "i", "c", "h", "b"]
 
 
 def test_cli(trust, tmp_path):

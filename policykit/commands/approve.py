@@ -51,7 +51,7 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
                                  hint="give the reference of the meeting's minute, e.g. LGB/2025/14"))
     out_dir = output_folder(root, out)
     project = validate(load(root))
-    plan = resolve(project, [setting], [policy])
+    plan = resolve(project, [setting], [policy], as_of=today)
     (doc,), (plan_doc,) = render(plan), plan.documents
     _require_built(doc, out_dir / f"{doc.key}.md")
     if on > today:
@@ -83,7 +83,8 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
             refuse_out_of_turn(now, body, on, setting, policy)
         # archive the document as this approval leaves it (its approval block, review date and
         # document control), which is what the next build shows: not the draft the body read
-        approved = render_document(replace(plan_doc, approvals=mine + (to_approval({**fields, "seq": len(lines) + 1}),)))
+        approved = render_document(replace(plan_doc, approvals=mine + (to_approval({**fields, "seq": len(lines) + 1}),)),
+                                   plan.as_of)
         assert approved.text_sha256 == doc.text_sha256  # the approval details are not part of the text
         markdown = approved.markdown.encode("utf-8")
         fields["markdown_sha256"] = hashlib.sha256(markdown).hexdigest()

@@ -16,7 +16,7 @@ from policykit.core.resolve import resolve
 from policykit.core.validate import validate
 from policykit.errors import Problem, UsageError, did_you_mean
 from policykit.outputs.tools import Converter, Pandoc
-from policykit.reports.pack import PackResult, pack_markdown, pack_pdf, select
+from policykit.reports.pack import PackResult, meeting_body, pack_markdown, pack_pdf, select
 from policykit.reports.redlines import redlines_for
 from policykit.reports.status import status_of
 from policykit.system.atomic import write_files
@@ -40,7 +40,7 @@ def pack(root: Path | str, setting: str, meeting: date, out: Path | str | None =
     plan = resolve(project, [setting])
     docs = render(plan)
     report = status_of(plan, docs, meeting)
-    chosen = {row.policy for row in select(report.rows)}
+    chosen = {row.policy for row in select(report.rows, meeting_body(project, setting))}
     redlines = redlines_for(Trust(root, sources, project, {d.key: d for d in docs}),
                             [d for d in docs if d.policy_id in chosen])
     items, markdown = pack_markdown(plan, docs, report, redlines, meeting)

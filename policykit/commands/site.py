@@ -5,8 +5,8 @@
       -> status and redlines as of the date -> pages -> write the site, remove its old pages
 
 Each stage runs once: the documents rendered for the build are the ones the pages show. A
-view as of a date before some recorded approvals is the one exception: the texts are then
-rendered again as they stood on that date (their approval blocks and document control).
+view as of another day than today is the one exception: the texts are then rendered again
+as they stood on that date (their approval blocks, due dates and document control).
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
                                False, None)
         built = request.unchanged() or request.write(plan, lambda stale: [rendered[p.key] for p in stale.documents])
     view = project.as_of(as_of)
-    if view is not project:  # approvals recorded after the date: show the texts as they stood then
-        plan = resolve(view)
+    if view is not project or as_of != plan.as_of:  # another day: show the texts as they stood then
+        plan = resolve(view, as_of=as_of)
         docs = render(plan)
     report = status_of(plan, docs, as_of)
     redlines = redlines_for(Trust(root, sources, view, {d.key: d for d in docs}), docs)

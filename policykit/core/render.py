@@ -8,7 +8,7 @@ document's approval standing, key people (people.py) and document control.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 from policykit.core.approvable import approvable_content
@@ -20,7 +20,7 @@ from policykit.dates import long_date, noon_epoch
 from policykit.errors import PolicykitError, Problem
 from policykit.governance.archive import content_hash
 from policykit.governance.control import CurrentText, document_control
-from policykit.governance.standing import Standing, stages_reached, standing
+from policykit.governance.standing import Standing, Verdict, stages_reached, standing
 from policykit.model import Clause, template_colours
 from policykit.templating.engine import TemplateProblem
 from policykit.templating.engine import render as render_template
@@ -46,6 +46,9 @@ class RenderedDocument:
     standing: Standing | None = None  # where this text stands against the approval ledger
     issued: date | None = None  # the library release date
     logo: str | None = None  # absolute path of the trust's logo (settings trust.logo), if it has one
+    # The first day this text would read differently with nothing else changed: the day after its
+    # approval or review falls due, when it starts saying "(overdue)". None: no date changes it.
+    changes_on: date | None = None
 
 
 def render(plan: Plan) -> tuple[RenderedDocument, ...]:
@@ -54,7 +57,7 @@ def render(plan: Plan) -> tuple[RenderedDocument, ...]:
     out = []
     for doc in plan.documents:
         try:
-            out.append(replace(render_document(doc), logo=plan.project.logo))
+            out.append(replace(render_document(doc, plan.as_of), logo=plan.project.logo))
         except _ClauseFailure as exc:
             problems.extend(exc.problems)
     if problems:
@@ -67,7 +70,9 @@ class _ClauseFailure(Exception):
         self.problems = problems
 
 
-def render_document(doc: DocumentPlan) -> RenderedDocument:
+def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
+    """One document's canonical Markdown as it reads on `as_of` (only its due date's "(overdue)"
+    depends on the day)."""
     context = dict(doc.context)
     parts = []
     texts: list[tuple[Clause, str]] = []
@@ -95,13 +100,18 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
     content = approvable_content(doc, people, parts)
     text_sha256 = content_hash(content)
     place = standing(doc.approvals, text_sha256, doc.stages, doc.review_months)
+    verdict = place.verdict(as_of, doc.due_soon_days, doc.issued)
     names = list(doc.bodies)
     dated = place.current.date if place.current else doc.issued
     context["doc"] = {
         "version": policy.version,
         "library_release": doc.library_release,
         "issued": dated,
-        "review_due": place.review_due(doc.issued),
+        "review_due": verdict.due,
+        "review_label": "First approval due by" if verdict.first_approval else "Next review",
+        "review_row": "First approval due by" if verdict.first_approval else "Next review date",
+        "review_text": long_date(verdict.due) + (" (overdue)" if verdict.overdue else ""),
+        "review_sentence": _review_sentence(verdict),
         "owner": role(policy.owner, doc.setting),
         "approver": " then ".join(names),
         "approved": place.approved,
@@ -130,6 +140,7 @@ def render_document(doc: DocumentPlan) -> RenderedDocument:
         key=doc.key, setting_id=doc.setting.id, policy_id=policy.id, markdown=markdown,
         title=policy.title, school=doc.setting.name, trust=str(context["trust"]["name"]),
         epoch=noon_epoch(dated), clause_versions=doc.clause_versions, text_sha256=text_sha256, standing=place,
+        changes_on=None if verdict.overdue else verdict.due + timedelta(days=1),
         content=content,
         issued=doc.issued,
         colours=template_colours(context["trust"]),
@@ -140,6 +151,13 @@ def _current_text(doc: DocumentPlan) -> CurrentText:
     return CurrentText(version=doc.policy.version, library_release=doc.library_release, issued=doc.issued,
                        clauses=tuple(c for part in doc.parts for c in part.clauses),
                        library_changelog=doc.library_changelog, recorded_titles=doc.recorded_titles)
+
+
+def _review_sentence(verdict: Verdict) -> str:
+    when = long_date(verdict.due)
+    if verdict.first_approval:
+        return f"Its first approval is due by {when}" + (": it is overdue." if verdict.overdue else ".")
+    return f"The next review is due by {when}" + (": it is overdue." if verdict.overdue else ".")
 
 
 def _approval_note(place: Standing, names: list[str]) -> str:

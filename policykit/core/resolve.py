@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping
 from policykit.core.conditions import applies, setting_facts
 from policykit.core.context import clause_context
 from policykit.errors import Problem, UsageError, did_you_mean
-from policykit.governance.scheme import body_names, review_months, stages
+from policykit.governance.scheme import body_names, due_soon_days, review_months, stages
 from policykit.model import Approval, Clause, Policy, Project, Setting, freeze
 
 
@@ -34,6 +34,7 @@ class DocumentPlan:
     related: tuple[str, ...] = ()  # titles of related policies
     stages: tuple[str, ...] = ("board",)  # who approves, in order (scheme of delegation)
     review_months: int = 12  # the cycle after the scheme's caps
+    due_soon_days: int = 60  # how long before its due date a review counts as due soon (the scheme's)
     approvals: tuple[Approval, ...] = ()  # this school x policy's ledger records
     library_changelog: tuple[Mapping[str, Any], ...] = ()
     # "clause-id@version" -> title, for every clause version the approvals recorded: as archived
@@ -58,11 +59,15 @@ class DocumentPlan:
 class Plan:
     project: Project
     documents: tuple[DocumentPlan, ...]
+    # the day the documents are rendered for: a text whose approval or review is due by then says
+    # it is overdue (not part of any document's plan key: see RenderedDocument.changes_on)
+    as_of: date = field(default_factory=date.today)
 
 
 def resolve(project: Project, settings: Iterable[str] | None = None,
-            policies: Iterable[str] | None = None) -> Plan:
-    """Plan every selected school x policy (all of them by default)."""
+            policies: Iterable[str] | None = None, as_of: date | None = None) -> Plan:
+    """Plan every selected school x policy (all of them by default), to be rendered as of
+    `as_of` (default today)."""
     chosen_settings = _select(settings, project.settings, "setting", "school")
     chosen_policies = _select(policies, project.library.policies, "policy", "policy")
     library = project.library
@@ -87,11 +92,12 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                 related=tuple(library.policies[r].title for r in policy.related),
                 stages=stages(project.trust, policy, setting.values["school"]["type"]),
                 review_months=review_months(project.trust, policy),
+                due_soon_days=due_soon_days(project.trust),
                 approvals=approvals,
                 library_changelog=library.changelog,
                 recorded_titles=_recorded_titles(approvals, project.archived, library.clauses),
             ))
-    return Plan(project, tuple(documents))
+    return Plan(project, tuple(documents), as_of or date.today())
 
 
 def _recorded_titles(approvals: Iterable[Approval], archived: Mapping[str, Mapping[str, Any]],

@@ -80,21 +80,60 @@ class Standing:
         basis = self.current or self.latest
         return add_months(basis.date if basis else fallback, self.review_months)
 
-    def state(self, as_of: date, due_soon_days: int, fallback: date) -> str:
-        if self.current is None:
-            if self.pending:
-                return AWAITING
-            if not self.changed:
-                return DRAFT
-            if self.latest is None:  # never approved at every stage: no review of its own to be late for
-                return CHANGED_SINCE_APPROVAL
-            return OVERDUE if as_of > self.review_due(fallback) else CHANGED_SINCE_APPROVAL
+    def verdict(self, as_of: date, due_soon_days: int, fallback: date) -> Verdict:
+        """The one rule for where this document stands on `as_of`: its state, and every flag that
+        status, the site, the pack, acknowledgements and the documents derive from it.
+
+        A text never approved at every stage has its first approval due `review_months` after
+        `fallback` (its library release); past that date it is overdue like a late review.
+        Being overdue outranks every other state; the other flags (`changed`, `awaits`)
+        still say what else is true.
+        """
         due = self.review_due(fallback)
         if as_of > due:
-            return OVERDUE
-        if as_of >= due - timedelta(days=due_soon_days):
-            return DUE
-        return APPROVED
+            state = OVERDUE
+        elif self.current is not None:
+            state = DUE if as_of >= due - timedelta(days=due_soon_days) else APPROVED
+        elif self.pending:
+            state = AWAITING
+        elif self.earlier:
+            state = CHANGED_SINCE_APPROVAL
+        else:
+            state = DRAFT
+        approved_now = self.current.records if self.current else self.pending
+        return Verdict(
+            state=state, due=due, first_approval=self.latest is None, in_force=self.latest,
+            changed=self.current is None and bool(self.earlier),
+            current_records=approved_now,
+            awaits=() if self.current is not None else self.stages[len(self.pending):],
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Where one document stands on one date (see Standing.verdict)."""
+
+    state: str  # one of STATES
+    due: date  # the next review; for a text never approved at every stage, its first approval's due date
+    first_approval: bool  # no text of this policy was ever approved at every stage: the next is its first
+    in_force: Decision | None  # the latest approval at every stage (the version staff follow), if any
+    changed: bool  # the current text is not the one approved last (at every stage or at the first ones)
+    current_records: tuple[Approval, ...]  # the stages that approved the current text, in order (this round)
+    awaits: tuple[str, ...]  # the stages still to approve the current text, in order (none when approved)
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == OVERDUE
+
+    @property
+    def approved(self) -> bool:
+        """The current text is approved at every stage."""
+        return not self.awaits
+
+    @property
+    def last_approval(self) -> Approval | None:
+        """The latest approval of the current text at any stage (its own round), if any."""
+        return self.current_records[-1] if self.current_records else None
 
 
 def standing(records: Iterable[Approval], text_sha256: str, stages: tuple[str, ...],

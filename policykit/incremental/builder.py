@@ -12,6 +12,7 @@ writes the manifest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -46,8 +47,9 @@ class BuildRequest:
 
     def __init__(self, root: Path, out: Path, formats: Sequence[str] | str | None,
                  settings: Iterable[str] | None, policies: Iterable[str] | None, converter: Converter | None,
-                 jobs: int | None, force: bool, shard: str | tuple[int, int] | None):
+                 jobs: int | None, force: bool, shard: str | tuple[int, int] | None, as_of: date | None = None):
         self.root, self.out, self.force = root, out, force
+        self.as_of = as_of or date.today()
         self.formats = formats
         self.part: Shard | None = parse_shard(shard)
         self.jobs = _jobs(jobs)
@@ -86,6 +88,8 @@ class BuildRequest:
                 if key in entries and (self.part is None or self.part.holds(key))]
         if _keys_sha256(keys) != record.documents_sha256:
             return None
+        if not all(entries[key].current_on(self.as_of) for key in keys):
+            return None  # a due date has passed since: those documents now say they are overdue
         records = []
         for key in keys:
             outputs = entries[key].outputs
@@ -113,7 +117,7 @@ class BuildRequest:
         fmts = parse_formats(self.formats)
         plans = self.selected(plan)
         state = Freshness(self.files, fmts, list(WRITERS), self.tools, self.previous.documents, self.force,
-                          self.jobs)
+                          self.jobs, self.as_of)
         stale = state.stale_plans(plans)
         docs = tuple(render(Plan(plan.project, tuple(stale)))) if stale else ()
         work = state.outputs_to_make(docs)

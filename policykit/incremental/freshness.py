@@ -9,6 +9,7 @@ size, times or inode changed.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Mapping, Sequence
 
 from policykit.core.render import RenderedDocument
@@ -22,8 +23,9 @@ class Freshness:
     """What the last build recorded, and which documents and outputs are still current."""
 
     def __init__(self, files: StatCache, fmts: tuple[str, ...], known: Sequence[str], tools: Toolchain,
-                 recorded: Mapping[str, DocumentEntry], force: bool, jobs: int):
+                 recorded: Mapping[str, DocumentEntry], force: bool, jobs: int, as_of: date):
         self.files, self.fmts, self.known, self.tools, self.force, self.jobs = files, fmts, tuple(known), tools, force, jobs
+        self.as_of = as_of
         self.recorded = recorded
         self.memo: Memo = {}
         self.plan_keys: dict[str, str] = {}
@@ -45,7 +47,8 @@ class Freshness:
         for plan in plans:
             self.plan_keys[plan.key] = input_key(plan, self.tools, self.memo)
             entry = self.recorded.get(plan.key)
-            if self.force or entry is None or entry.inputs_sha256 != self.plan_keys[plan.key]:
+            if self.force or entry is None or entry.inputs_sha256 != self.plan_keys[plan.key] \
+                    or not entry.current_on(self.as_of):  # its due date has passed since: it now says overdue
                 continue
             if all(f in entry.outputs for f in self.fmts):
                 candidates.extend((plan.key, f) for f in self.fmts)
@@ -97,4 +100,5 @@ def document_entry(doc: RenderedDocument, inputs_sha256: str, outputs: Mapping[s
     """One document's manifest entry."""
     return DocumentEntry(setting=doc.setting_id, policy=doc.policy_id, title=doc.title, school=doc.school,
                          text_sha256=sha256(doc.markdown.encode("utf-8")), clauses=dict(doc.clause_versions),
-                         inputs_sha256=inputs_sha256, outputs=outputs)
+                         inputs_sha256=inputs_sha256, outputs=outputs,
+                         changes_on=doc.changes_on.isoformat() if doc.changes_on else "")

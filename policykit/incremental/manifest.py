@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -53,12 +54,20 @@ class DocumentEntry:
     clauses: Mapping[str, str]
     inputs_sha256: str
     outputs: Mapping[str, OutputRecord]  # by format
+    changes_on: str = ""  # ISO date from which the text reads differently by the calendar alone ("" never)
 
     def to_json(self) -> dict[str, Any]:
-        return {"setting": self.setting, "policy": self.policy, "title": self.title, "school": self.school,
+        data = {"setting": self.setting, "policy": self.policy, "title": self.title, "school": self.school,
                 "text_sha256": self.text_sha256, "clauses": dict(sorted(self.clauses.items())),
-                "inputs_sha256": self.inputs_sha256,
-                "outputs": {fmt: self.outputs[fmt].to_json() for fmt in sorted(self.outputs)}}
+                "inputs_sha256": self.inputs_sha256}
+        if self.changes_on:
+            data["changes_on"] = self.changes_on
+        data["outputs"] = {fmt: self.outputs[fmt].to_json() for fmt in sorted(self.outputs)}
+        return data
+
+    def current_on(self, day: date) -> bool:
+        """Whether the text as built still reads right on `day` (its due date not yet passed)."""
+        return not self.changes_on or day < date.fromisoformat(self.changes_on)
 
 
 @dataclass(frozen=True)
@@ -147,8 +156,13 @@ def _entry(data: Any) -> DocumentEntry | None:
         if isinstance(record, dict) and isinstance(record.get("path"), str) and isinstance(record.get("sha256"), str):
             outputs[str(fmt)] = OutputRecord(record["path"], record["sha256"], _text(record.get("input_sha256")))
     clauses = data.get("clauses")
+    changes_on = _text(data.get("changes_on"))
+    try:
+        date.fromisoformat(changes_on) if changes_on else None
+    except ValueError:
+        changes_on = "0001-01-01"  # unreadable: as good as passed, so the document is made again
     return DocumentEntry(setting=_text(data.get("setting")), policy=_text(data.get("policy")),
                          title=_text(data.get("title")), school=_text(data.get("school")),
                          text_sha256=_text(data.get("text_sha256")),
                          clauses={str(k): str(v) for k, v in clauses.items()} if isinstance(clauses, dict) else {},
-                         inputs_sha256=_text(data.get("inputs_sha256")), outputs=outputs)
+                         inputs_sha256=_text(data.get("inputs_sha256")), outputs=outputs, changes_on=changes_on)

@@ -127,8 +127,10 @@ local function docx(doc, vars)
     cover:insert(pandoc.Div(meta['draft-note'], pandoc.Attr('', {}, {['custom-style'] = 'Draft Banner'})))
   end
   for _, row in ipairs{{'Version', 'policy-version'}, {'Library release', 'library-release'},
-                        {'Status', 'approval-status'}, {'Next review', 'review-date'}} do
-    local line = pandoc.Inlines{pandoc.Strong(row[1]), raw(TAB)}
+                        {'Status', 'approval-status'}, {'review-label', 'review-date'}} do
+    -- a label from the metadata (a draft's 'First approval due by'), else the name given
+    local label = meta[row[1]] and pandoc.utils.stringify(meta[row[1]]) or row[1]
+    local line = pandoc.Inlines{pandoc.Strong(label), raw(TAB)}
     line:extend(inlines(meta[row[2]]))
     cover:insert(styled('Cover Detail', line))
   end
@@ -146,7 +148,9 @@ local function docx(doc, vars)
   end
   local footer = pandoc.Inlines{pandoc.Str('Version ')}
   footer:extend(inlines(meta['policy-version']))
-  footer:insert(pandoc.Str(' · Next review '))
+  footer:insert(pandoc.Str(' · '))
+  footer:extend(inlines(meta['review-label']))
+  footer:insert(pandoc.Space())
   footer:extend(inlines(meta['review-date']))
   footer:extend{raw(TAB), pandoc.Str('Page '), raw(field('PAGE')), pandoc.Str(' of '), raw(field('NUMPAGES'))}
 

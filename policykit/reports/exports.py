@@ -15,7 +15,7 @@ from policykit.reports.status import Status, StatusRow
 
 def _plain(row: StatusRow) -> dict[str, object]:
     data = asdict(row)
-    for key in ("approved_on", "next_review"):
+    for key in ("approved_on", "next_review", "text_approved_on"):
         data[key] = data[key].isoformat() if data[key] else ""
     return data
 

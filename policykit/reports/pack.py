@@ -11,11 +11,12 @@ the bookmarks:
       Clean copy                          the text as it stands (its headings nest below)
 
 Which policies: those whose state on the meeting date (status_of(..., meeting)) is
-overdue or review due soon, whose text changed since it was approved, or which await a
-later stage of approval (the trust board approved the text, the school's board has yet to).
-Drafts that no body has approved are not included: there is no review or change to decide
-on, only a first approval. Order: overdue first, then review due soon, then changed since
-approval, then awaiting a later stage; within each group by review date, then title.
+overdue (a late review, or a first approval past its due date) or review due soon; those
+never approved whose first approval is the meeting's body's to give ("for first
+approval"); those whose text changed since it was approved; and those awaiting a later
+stage of approval (the trust board approved the text, the school's board has yet to).
+Order: overdue first, then review due soon, then for first approval, then changed since
+approval, then awaiting a later stage; within each group by due date, then title.
 
 The cover says, for each, who decides: the meeting's own body, the meeting's body after an
 earlier stage, or another body (the head, say), when the policy is there for the meeting to
@@ -45,7 +46,7 @@ from policykit.reports.status import Status, StatusRow
 from policykit.system.assets import asset
 from policykit.templating.markdown import escape, yamlstr
 
-GROUPS = {OVERDUE: 0, DUE: 1}  # then changed since approval (2), then awaiting a later stage (3)
+OVERDUE_GROUP, DUE_GROUP, FIRST_GROUP, CHANGED_GROUP, AWAITING_GROUP = range(5)  # the pack's order
 SUMMARY, REDLINE, CLEAN = "What changed and why", "Redline", "Clean copy"
 
 
@@ -74,14 +75,30 @@ class PackResult:
     markdown: str  # the one document the PDF was made from
 
 
-def select(rows: Sequence[StatusRow]) -> list[StatusRow]:
-    """The rows for decision, in pack order (see the module docstring)."""
-    chosen = [r for r in rows if r.state in GROUPS or r.changed or r.state == AWAITING]
-    return sorted(chosen, key=lambda r: (_group(r), r.next_review, r.title.casefold(), r.policy))
+def meeting_body(project: Project, setting: str) -> str:
+    """The body whose meeting the pack is for: the school's board, by its own name for it."""
+    return body_name("board", project.settings[setting].values.get("terminology", {}), project.trust)
 
 
-def _group(row: StatusRow) -> int:
-    return GROUPS.get(row.state, 3 if row.state == AWAITING else 2)
+def select(rows: Sequence[StatusRow], board: str) -> list[StatusRow]:
+    """The rows for decision at a meeting of `board` (by the school's name for it), in pack
+    order (see the module docstring)."""
+    chosen = [(group, r) for r in rows if (group := _group(r, board)) is not None]
+    return [r for _, r in sorted(chosen, key=lambda c: (c[0], c[1].next_review, c[1].title.casefold(), c[1].policy))]
+
+
+def _group(row: StatusRow, board: str) -> int | None:
+    if row.state == OVERDUE:
+        return OVERDUE_GROUP
+    if row.state == DUE:
+        return DUE_GROUP
+    if row.first_approval and not row.text_approved_on and row.next_body == board:
+        return FIRST_GROUP  # never approved, and this meeting's body gives its first approval
+    if row.changed and not row.text_approved_on:
+        return CHANGED_GROUP
+    if row.state == AWAITING:
+        return AWAITING_GROUP
+    return None
 
 
 def _stages_done(pending: Sequence[Approval]) -> str:
@@ -92,12 +109,16 @@ def _stages_done(pending: Sequence[Approval]) -> str:
 
 def _reason(row: StatusRow, pending: Sequence[Approval] = (), awaits: str = "") -> str:
     due = long_date(row.next_review)
-    if row.state == OVERDUE:
+    if row.state == OVERDUE and row.first_approval and not pending:
+        text = f"For first approval, overdue: it was due by {due}"
+    elif row.state == OVERDUE:
         text = f"Overdue: the review was due on {due}"
     elif row.state == DUE:
         text = f"Review due soon: by {due}"
     elif row.state == AWAITING and pending:
         text = f"Awaiting the {awaits}: {_stages_done(pending)}"
+    elif row.first_approval and not row.changed:
+        text = f"For first approval: never approved; due by {due}"
     else:
         text = f"Changed since it was approved on {long_date(row.approved_on)}" if row.approved_on else "Changed"
     if row.changed and row.state in (OVERDUE, DUE, AWAITING):
@@ -128,10 +149,10 @@ def pack_markdown(plan: Plan, docs: Sequence[RenderedDocument], report: Status,
     plans = {p.policy.id: p for p in plan.documents}
     setting = project.settings[plan.documents[0].setting.id] if plan.documents else None
     school = setting.name if setting else ""
-    board = body_name("board", setting.values.get("terminology", {}) if setting else {}, project.trust)
+    board = meeting_body(project, setting.id) if setting else ""
     items: list[PackItem] = []
     sections: list[str] = []
-    for row in select(report.rows):
+    for row in select(report.rows, board):
         doc, plan_doc = docs_by_policy[row.policy], plans[row.policy]
         stages = list(plan_doc.bodies)
         pending = tuple(doc.standing.pending) if doc.standing is not None else ()
@@ -165,9 +186,9 @@ def _front_matter(school: str, trust: str, board: str, meeting: date) -> str:
 def _cover(items: Sequence[PackItem], school: str, board: str, meeting: date) -> str:
     lines = ["# Policies for decision {#decisions}\n"]
     if not items:
-        lines.append(f"No policy of {escape(school)} is overdue, due for review, changed since approval or awaiting "
-                     f"a later stage of approval on {long_date(meeting)}: there is nothing for the {escape(board)} "
-                     "to decide.\n")
+        lines.append(f"No policy of {escape(school)} is overdue, due for review, waiting for its first approval by the "
+                     f"{escape(board)}, changed since approval or awaiting a later stage of approval on "
+                     f"{long_date(meeting)}: there is nothing for the {escape(board)} to decide.\n")
         return "\n".join(lines) + "\n"
 
     def policies(n: int) -> str:
@@ -183,8 +204,9 @@ def _cover(items: Sequence[PackItem], school: str, board: str, meeting: date) ->
                f"(the last column says which), and {'it is' if len(items) - ours == 1 else 'they are'} here for "
                f"the {escape(board)} to note")
     lines.append(f"{policies(len(items))} for the meeting of the {escape(board)} of {escape(school)} on "
-                 f"{long_date(meeting)}: overdue first, then those due for review soon, then those changed since "
-                 "they were approved, then those awaiting a later stage of approval. "
+                 f"{long_date(meeting)}: overdue first, then those due for review soon, then those for first "
+                 "approval, then those changed since they were approved, then those awaiting a later stage of "
+                 "approval. "
                  f"{who}. Each has a one-page summary of what changed and why, the redline against the approved "
                  "text, and the clean copy.\n")
     lines.append("| No. | Policy | Why it is here | Who decides |")

@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 from policykit.core.render import RenderedDocument
 from policykit.core.resolve import Plan
 from policykit.errors import Problem, UsageError, did_you_mean
-from policykit.governance.scheme import due_soon_days, reminder_days
+from policykit.governance.scheme import reminder_days
 from policykit.governance.standing import CHANGED_SINCE_APPROVAL, DUE, OVERDUE, STATES
 
 FAIL_ON = {
@@ -32,17 +32,22 @@ class StatusRow:
     policy: str
     title: str
     state: str
-    changed: bool  # an earlier text was approved at every stage and the current text differs
-    approved_on: date | None
+    changed: bool  # the current text is not the one approved last (at every stage or at the first ones)
+    approved_on: date | None  # the approval at every stage in force: of this text, else of the text before it
     approved_by: str
     minute: str
-    next_review: date
+    next_review: date  # for a text never approved at every stage: its first approval's due date
     days_left: int
     version: str
     library_release: str
     text_sha256: str
     audience: str
     records: int = 0  # ledger records of this school x policy (as of the date): only ever grows
+    first_approval: bool = False  # no text of this policy was ever approved at every stage here
+    text_approved_on: date | None = None  # the latest approval of the current text, at any stage
+    text_approved_by: str = ""  # the bodies that approved the current text so far, in order ("A then B")
+    awaiting: str = ""  # the bodies still to approve the current text, in order ("" once approved)
+    next_body: str = ""  # the first of them: whose approval the text needs next
 
 
 @dataclass(frozen=True)
@@ -73,23 +78,27 @@ def status_of(plan: Plan, docs: Sequence[RenderedDocument], as_of: date,
               states: Sequence[str] | None = None) -> Status:
     """The status of documents already planned and rendered (`plan.project` taken as of `as_of`)."""
     project = plan.project
-    window = due_soon_days(project.trust)
     rows = []
     for plan_doc, doc in zip(plan.documents, docs):
         place = doc.standing
         assert place is not None
-        state = place.state(as_of, window, plan_doc.issued)
-        due = place.review_due(plan_doc.issued)
+        verdict = place.verdict(as_of, plan_doc.due_soon_days, plan_doc.issued)
         decision = place.current or place.latest
+        bodies = dict(zip(plan_doc.stages, plan_doc.bodies))
+        this_text = verdict.current_records
         rows.append(StatusRow(
-            setting=doc.setting_id, school=doc.school, policy=doc.policy_id, title=doc.title, state=state,
-            changed=place.current is None and place.latest is not None,
+            setting=doc.setting_id, school=doc.school, policy=doc.policy_id, title=doc.title, state=verdict.state,
+            changed=verdict.changed,
             approved_on=decision.date if decision else None,
             approved_by=" then ".join(r.body for r in decision.records) if decision else "",
             minute="; ".join(r.minute for r in decision.records) if decision else "",
-            next_review=due, days_left=(due - as_of).days, version=plan_doc.policy.version,
+            next_review=verdict.due, days_left=(verdict.due - as_of).days, version=plan_doc.policy.version,
             library_release=plan_doc.library_release, text_sha256=doc.text_sha256, audience=plan_doc.policy.audience,
-            records=len(place.records),
+            records=len(place.records), first_approval=verdict.first_approval,
+            text_approved_on=max(r.date for r in this_text) if this_text else None,
+            text_approved_by=" then ".join(r.body for r in this_text),
+            awaiting=" then ".join(bodies[s] for s in verdict.awaits),
+            next_body=bodies[verdict.awaits[0]] if verdict.awaits else "",
         ))
     if states:
         rows = [r for r in rows if r.state in states]
