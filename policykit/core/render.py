@@ -115,7 +115,9 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
         "owner": role(policy.owner, doc.setting),
         "approver": " then ".join(names),
         "approved": place.approved,
-        "approval_date": long_date(place.current.date) if place.current else "Not yet approved",
+        "approval_date": long_date(place.current.date) if place.current else
+        f"Not yet at every stage: the {place.pending[-1].body} approved it on {long_date(place.pending[-1].date)}"
+        if place.pending else "Not yet approved",
         "approval_status": "Approved" if place.approved else "Draft: not approved",
         "approval_note": _approval_note(place, names),
         "minutes": "; ".join(r.minute for r in place.current.records) if place.current else "",
@@ -150,7 +152,8 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
 def _current_text(doc: DocumentPlan) -> CurrentText:
     return CurrentText(version=doc.policy.version, library_release=doc.library_release, issued=doc.issued,
                        clauses=tuple(c for part in doc.parts for c in part.clauses),
-                       library_changelog=doc.library_changelog, recorded_titles=doc.recorded_titles)
+                       library_changelog=doc.library_changelog, recorded_titles=doc.recorded_titles,
+                       bodies=doc.bodies)
 
 
 def _review_sentence(verdict: Verdict) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 from policykit.dates import long_date
 from policykit.governance.standing import Decision, Standing
-from policykit.model import Clause
+from policykit.model import Approval, Clause
 
 _ELSEWHERE = "other wording changed (key people, headings or the school's settings)"
 
@@ -32,6 +32,7 @@ class CurrentText:
     library_changelog: tuple[Mapping[str, Any], ...] = ()
     # "clause-id@version" -> title, for every clause version the approvals recorded
     recorded_titles: Mapping[str, str] = field(default_factory=dict)
+    bodies: tuple[str, ...] = ()  # who approves it, in order, by the school's names
 
     @property
     def clause_versions(self) -> dict[str, str]:
@@ -39,19 +40,27 @@ class CurrentText:
 
 
 def document_control(place: Standing, doc: CurrentText) -> list[dict[str, str]]:
-    """The rows: every full approval of this school's policy by date, then the current draft."""
+    """The rows: every approval recorded for this school's policy by date, a row for each stage
+    of a policy that two bodies approve, then the current text when it is not yet approved."""
     rows = []
     before: Decision | None = None
-    for decision in sorted(place.decisions, key=lambda d: (d.date, d.last.seq)):
-        last = decision.last
+    full = {r.seq: d for d in place.decisions for r in d.records}
+    stages = len(place.stages)
+    for record in sorted(place.records, key=lambda r: (r.date, r.seq)):
+        decision = full.get(record.seq)
+        if decision is not None and stages == 1:
+            summary = _approved_summary(before, decision, doc.recorded_titles)
+        else:
+            summary = _stage_summary(before, record, decision, place, doc)
         rows.append({
-            "version": f"{last.policy_version} (library {last.library_release})",
-            "date": long_date(decision.date),
-            "summary": _approved_summary(before, decision, doc.recorded_titles),
-            "approved_by": "; ".join(f"{r.body}, minute {r.minute}" for r in decision.records),
+            "version": f"{record.policy_version} (library {record.library_release})",
+            "date": long_date(record.date),
+            "summary": summary,
+            "approved_by": f"{record.body}, minute {record.minute}",
         })
-        before = decision
-    if not place.approved:
+        if decision is not None and record is decision.last:
+            before = decision
+    if not place.approved and not place.pending:  # (a text part-way through its stages has its rows)
         day, summary = _draft_summary(before, doc)
         rows.append({
             "version": f"{doc.version} (library {doc.library_release})",
@@ -62,16 +71,48 @@ def document_control(place: Standing, doc: CurrentText) -> list[dict[str, str]]:
     return rows
 
 
+def _stage_summary(before: Decision | None, record: Approval, decision: Decision | None, place: Standing,
+                   doc: CurrentText) -> str:
+    """One stage's row of a policy several bodies approve: what it approved, and how far it got."""
+    stages = len(place.stages)
+    if decision is not None:
+        index = [r.seq for r in decision.records].index(record.seq)
+        if index == stages - 1:
+            return f"Approved at every stage (the {_ORDINALS[index]} of {_count(stages)}): in force from this date."
+    else:
+        index = place.stages.index(record.stage) if record.stage in place.stages else 0
+    what = _summary(before, record.text_sha256, record.clauses, doc.recorded_titles)[:-1]
+    where = f"the {_ORDINALS[index]} of {_count(stages)} stages"
+    if decision is not None:
+        return f"{what} ({where})."
+    if record in place.pending:
+        waiting = doc.bodies[len(place.pending):]
+        return f"{what} ({where}); awaiting the {' then the '.join(waiting)}." if waiting else f"{what} ({where})."
+    return f"{what} ({where}); the text changed before the next stage."
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def _count(n: int) -> str:
+    return ("one", "two", "three", "four", "five", "six")[n - 1] if 0 < n <= 6 else str(n)
+
+
 def _approved_summary(before: Decision | None, decision: Decision, titles: Mapping[str, str]) -> str:
+    return _summary(before, decision.text_sha256, decision.last.clauses, titles)
+
+
+def _summary(before: Decision | None, text_sha256: str, clauses: Mapping[str, str], titles: Mapping[str, str]) -> str:
+    """What an approved text changed against the approval before it (at every stage)."""
     if before is None:
         return "First approved version."
-    if before.text_sha256 == decision.text_sha256:
+    if before.text_sha256 == text_sha256:
         return "Reviewed: no change to the text."
 
     def title(cid: str, version: str) -> str:
         return titles.get(f"{cid}@{version}", cid)
 
-    said = _changes(before.last.clauses, decision.last.clauses, title, title)
+    said = _changes(before.last.clauses, clauses, title, title)
     return _sentence("; ".join(said) if said else f"no clause changed version; {_ELSEWHERE}")
 
 

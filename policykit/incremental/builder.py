@@ -11,7 +11,7 @@ writes the manifest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -119,7 +119,7 @@ class BuildRequest:
         state = Freshness(self.files, fmts, list(WRITERS), self.tools, self.previous.documents, self.force,
                           self.jobs, self.as_of)
         stale = state.stale_plans(plans)
-        docs = tuple(render(Plan(plan.project, tuple(stale)))) if stale else ()
+        docs = tuple(render(replace(plan, documents=tuple(stale)))) if stale else ()
         work = state.outputs_to_make(docs)
         with Staging(background=True, shown=self.out) as staging:
             made: dict[tuple[str, str], OutputRecord] = {}

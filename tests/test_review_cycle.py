@@ -1,0 +1,115 @@
+"""The review cycle as a trust lives it: first approvals, one rule for every state and flag,
+and every stage of a two-stage approval visible."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import policykit
+from policykit.cli import main
+from tests.conftest import CLAUSE_PHONES
+from tests.readers import docx_text, pdf_text, squash
+from tests.test_approvals import TWO_STAGE, control_rows
+
+TODAY = date(2026, 12, 2)
+LATE = date(2027, 9, 1)  # first approval (library 2025-09-01 + 12 months) long past
+
+
+def cli(root: Path, *args: str):
+    return CliRunner().invoke(main, [*args, "--root", str(root)], catch_exceptions=False)
+
+
+def test_a_first_approval_past_its_due_date_is_overdue_everywhere(mini, tmp_path):
+    root = mini()
+    policykit.build(root, formats="md,docx,pdf")
+    report = policykit.status(root, LATE)
+    assert {(r.setting, r.state, r.first_approval) for r in report.rows} == {
+        ("alpha", "overdue", True), ("beta", "overdue", True)}
+    assert [r.policy for r in report.failing(["overdue"])] == ["remote", "remote"]
+    result = cli(root, "status", "--as-of", "2027-09-01", "--fail-on", "overdue")
+    assert result.exit_code == 1 and "2 document(s) overdue: alpha/remote, beta/remote" in result.stderr
+    rows = json.loads(cli(root, "status", "--as-of", "2027-09-01", "--state", "overdue", "--format", "json").output)
+    assert [(d["setting"], d["state"], d["next_review"]) for d in rows["documents"]] == [
+        ("alpha", "overdue", "2026-09-01"), ("beta", "overdue", "2026-09-01")]
+    # the documents say so (built today, after the due date), on the cover and in the approval section
+    for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf")):
+        text = squash(reader(root / "build" / "alpha" / f"remote.{suffix}"))
+        assert "First approval due by 1 September 2026 (overdue)" in text, suffix
+        assert "Next review 1 September 2026" not in text, suffix
+    md = (root / "build" / "alpha" / "remote.md").read_text()
+    assert "Its first approval is due by 1 September 2026: it is overdue." in md
+    # and the site counts them
+    site = policykit.site(root, out=tmp_path / "site", as_of=LATE)
+    dashboard = (site.out / "index.html").read_text()
+    assert 'st-overdue">Overdue</span></th><td>2' in dashboard
+
+
+def test_before_its_due_date_a_first_approval_is_a_draft_that_says_when_it_is_due(mini):
+    root = mini()
+    policykit.build(root, formats="md", as_of=date(2026, 1, 1))
+    md = (root / "build" / "alpha" / "remote.md").read_text()
+    assert "| First approval due by | 1 September 2026 |" in md and "(overdue)" not in md
+    assert {r.state for r in policykit.status(root, date(2026, 1, 1)).rows} == {"draft"}
+    # the day after the due date, the next build makes the documents again to say they are overdue
+    later = policykit.build(root, formats="md", as_of=date(2026, 9, 2))
+    assert sorted(later.rebuilt) == ["alpha/remote", "beta/remote"]
+    assert "1 September 2026 (overdue)" in (root / "build" / "alpha" / "remote.md").read_text()
+    assert policykit.build(root, formats="md", as_of=date(2026, 9, 3)).rebuilt == ()  # and then stays
+
+
+def test_the_pack_takes_first_approvals(mini, tmp_path):
+    root = mini()
+    policykit.build(root, formats="md")
+    result = policykit.pack(root, "alpha", date(2026, 12, 10), out=tmp_path / "pack.pdf")
+    assert [(i.policy, i.state, i.reason) for i in result.items] == [
+        ("remote", "overdue", "For first approval, overdue: it was due by 1 September 2026.")]
+    assert "For first approval, overdue" in squash(pdf_text(result.path))
+
+
+def test_changed_after_a_first_stage_is_changed_in_every_report(mini, tmp_path):
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    policykit.build(root, formats="md")
+    policykit.approve(root, "alpha", "remote", "trust-board", date(2026, 2, 10), "TB/26/1", "Clerk", today=TODAY)
+    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(
+        CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first"))
+    on = date(2026, 3, 1)
+    row = next(r for r in policykit.status(root, on).rows if r.setting == "alpha")
+    assert (row.state, row.changed) == ("changed since approval", True)
+    data = json.loads(cli(root, "status", "--as-of", "2026-03-01", "--format", "json").output)
+    alpha = next(d for d in data["documents"] if d["setting"] == "alpha")
+    assert (alpha["state"], alpha["changed"]) == ("changed since approval", True)
+    assert cli(root, "status", "--as-of", "2026-03-01", "--fail-on", "changed").exit_code == 1
+    # the board gets it in its pack: changed since the trust board approved an earlier text
+    policykit.build(root, formats="md")
+    result = policykit.pack(root, "alpha", on, out=tmp_path / "pack.pdf")
+    assert [(i.policy, i.changed) for i in result.items] == [("remote", True)]
+
+
+def test_every_stage_is_visible(mini):
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    policykit.build(root, formats="md")
+    policykit.approve(root, "alpha", "remote", "trust-board", date(2026, 2, 10), "TB/26/1", "Clerk", today=TODAY)
+    policykit.build(root, formats="md")
+    md = (root / "build" / "alpha" / "remote.md").read_text()
+    assert control_rows(md) == [["1.0.0 (library 2025.1)", "10 February 2026",
+                                 "First approved version (the first of two stages); awaiting the Local Governing "
+                                 "Body.", "Board of Trustees, minute TB/26/1"]]
+    assert "Not yet at every stage: the Board of Trustees approved it on 10 February 2026" in md
+    row = next(r for r in policykit.status(root, date(2026, 3, 1)).rows if r.setting == "alpha")
+    assert (row.state, row.text_approved_on, row.text_approved_by, row.awaiting) == (
+        "awaiting approval", date(2026, 2, 10), "Board of Trustees", "Local Governing Body")
+    table = cli(root, "status", "--as-of", "2026-03-01").output
+    assert "2026-02-10" in table and "Local Governing Body" in table
+    csv_out = cli(root, "status", "--as-of", "2026-03-01", "--format", "csv").output
+    assert "text_approved_on" in csv_out.splitlines()[0] and "2026-02-10" in csv_out
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 3, 5), "LGB/26/3", "Clerk", today=TODAY)
+    policykit.build(root, formats="md")
+    rows = control_rows((root / "build" / "alpha" / "remote.md").read_text())
+    assert [r[1:] for r in rows] == [
+        ["10 February 2026", "First approved version (the first of two stages).", "Board of Trustees, minute TB/26/1"],
+        ["5 March 2026", "Approved at every stage (the second of two): in force from this date.",
+         "Local Governing Body, minute LGB/26/3"]]
