@@ -186,9 +186,13 @@ class _progress:
 def approve(root: Path, setting: str, policy: str, body: str, on: Any, minute: str, recorded_by: str | None,
             out: Path | None) -> None:
     """Record that BODY approved the built text of SETTING's POLICY."""
-    record = _run(lambda: policykit.approve(root, setting, policy, body, on.date(), minute, recorded_by, out)).approval
+    result = _run(lambda: policykit.approve(root, setting, policy, body, on.date(), minute, recorded_by, out))
+    record = result.approval
     click.echo(f"recorded approval {record.seq}: {record.body} approved {policy} for {setting} on "
                f"{record.date.isoformat()} (minute {record.minute}; text {record.text_sha256[:16]})")
+    if result.built:
+        click.echo("wrote " + ", ".join(str(p) for p in result.built) + " (the approval block and document control "
+                   "now show this approval)")
 
 
 @main.command()

@@ -88,8 +88,9 @@ def test_build_renders_only_what_changed_and_approve_renders_its_document(mini):
         {name: 0 for name in STAGES})  # nothing changed: nothing is even loaded
     counts = stage_calls(lambda: policykit.approve(root, "alpha", "remote", "board", date(2026, 1, 5), "LGB/26/1",
                                                    "Clerk", today=TODAY))
-    # the text the board approved, then the document as the approval leaves it (for the archive)
-    assert counts == {"load": 1, "validate": 1, "resolve": 1, "render": 1, "render_document": 2}
+    # the text the board approved, then the document as the approval leaves it: archived, and written
+    # again as the build's files (planned anew with the record, not rendered a third time)
+    assert counts == {"load": 1, "validate": 1, "resolve": 2, "render": 1, "render_document": 2}
 
 
 def test_diff_runs_each_stage_once(mini):

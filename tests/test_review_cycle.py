@@ -113,3 +113,20 @@ def test_every_stage_is_visible(mini):
         ["10 February 2026", "First approved version (the first of two stages).", "Board of Trustees, minute TB/26/1"],
         ["5 March 2026", "Approved at every stage (the second of two): in force from this date.",
          "Local Governing Body, minute LGB/26/3"]]
+
+
+def test_approve_leaves_the_documents_current(mini):
+    root = mini()
+    policykit.build(root, settings=["alpha"], formats="md,docx,pdf")
+    result = CliRunner().invoke(main, ["approve", "alpha", "remote", "--body", "board", "--date", "2026-11-20",
+                                       "--minute", "LGB/26/11", "--by", "Clerk", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "wrote " in result.output and "remote.pdf" in result.output and "remote.docx" in result.output
+    for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf")):
+        text = squash(reader(root / "build" / "alpha" / f"remote.{suffix}"))
+        assert "Approved by the Local Governing Body on 20 November 2026 (minute LGB/26/11)" in text, suffix
+        assert "Draft: not approved" not in text, suffix
+    md = (root / "build" / "alpha" / "remote.md").read_text()
+    archived = next((root / "settings" / "approvals" / "texts" / "alpha" / "remote").glob("*.md")).read_text()
+    assert md == archived  # the built document is the document as approved
+    assert policykit.build(root, settings=["alpha"], formats="md,docx,pdf").rebuilt == ()  # nothing left to do

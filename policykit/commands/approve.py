@@ -1,7 +1,9 @@
-"""`policykit approve`: record that a body approved the text as built now.
+"""`policykit approve`: record that a body approved the text as built now, and rebuild it.
 
     load -> validate -> resolve and render this one document -> the approval rules
       -> (under the ledger's lock) archive the approved text -> append the record
+      -> write the document's files again, as the approval leaves them (its approval block,
+         review date and document control: the archived document itself)
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from policykit.core.load import load
 from policykit.core.render import RenderedDocument, render, render_document
 from policykit.core.resolve import resolve
 from policykit.core.validate import validate
-from policykit.errors import PolicykitError, Problem, UsageError
+from policykit.errors import OutputError, PolicykitError, Problem, UsageError
 from policykit.governance.archive import archive_path
 from policykit.governance.ledger import LEDGER, append, chain_problems, locked, read_ledger, to_approval
 from policykit.governance.rules import recorder, refuse_out_of_turn
 from policykit.governance.scheme import body_name
 from policykit.governance.standing import standing
-from policykit.model import Approval
+from policykit.incremental.builder import BuildRequest
+from policykit.incremental.manifest import MANIFEST, read_manifest
+from policykit.model import Approval, Project
+from policykit.outputs import DEFAULT_FORMATS
 from policykit.system.atomic import write_files
+from policykit.system.locks import build_lock
 from policykit.system.places import output_folder
 
 _BUILT_HASH = re.compile(r'^text-sha256: "([0-9a-f]{64})"$', re.M)
@@ -37,6 +43,7 @@ class ApprovalResult:
     approval: Approval  # the ledger record as written (its seq, body's name, date, minute, text hash)
     ledger: Path
     archived: tuple[Path, ...]  # the approved text's files written beside the ledger
+    built: tuple[Path, ...] = ()  # the document's files, written again to show the approval
 
 
 def approve(root: Path | str, setting: str, policy: str, body: str, on: date, minute: str,
@@ -89,8 +96,32 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         markdown = approved.markdown.encode("utf-8")
         fields["markdown_sha256"] = hashlib.sha256(markdown).hexdigest()
         archived = _archive(root, doc, markdown)
-        record = append(ledger, fields)
-    return ApprovalResult(to_approval(record), ledger, archived)
+        approval = to_approval(append(ledger, fields))
+    built = _rebuild(root, out_dir, replace(project, approvals=project.approvals + (approval,),
+                                            archived={**project.archived, doc.text_sha256: doc.content}),
+                     replace(approved, logo=project.logo), approval, today)
+    return ApprovalResult(approval, ledger, archived, built)
+
+
+def _rebuild(root: Path, out: Path, project: Project, approved: RenderedDocument, approval: Approval,
+             today: date) -> tuple[Path, ...]:
+    """Write the document's files again (the formats its last build made) as the approval leaves
+    them: the document rendered for the archive is the one the build would render now."""
+    with build_lock(out):
+        entry = read_manifest(out).documents.get(approved.key)
+        formats = tuple(f for f in DEFAULT_FORMATS if entry and f in entry.outputs) or DEFAULT_FORMATS
+        request = BuildRequest(root, out, formats, [approval.setting], [approval.policy], None, None, False, None,
+                               today)
+        plan = resolve(project, [approval.setting], [approval.policy], as_of=today)
+        try:
+            result = request.write(plan, lambda stale: [approved for p in stale.documents if p.key == approved.key])
+        except PolicykitError as exc:
+            raise OutputError([Problem(str(out), message=f"approval {approval.seq} is recorded, but the documents "
+                                       "could not be written again to show it: " + "; ".join(
+                                           p.message for p in exc.problems),
+                                       hint=f"run `policykit build --setting {approval.setting} --policy "
+                                       f"{approval.policy}`")]) from None
+    return tuple(p for p in result.changed if p.name != MANIFEST)
 
 
 def _require_built(doc: RenderedDocument, built: Path) -> None:
