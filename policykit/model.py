@@ -138,6 +138,8 @@ class Project:
     digest: str = field(default="", compare=False)
     approvals: tuple[Approval, ...] = ()
     archived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)  # approved texts by fingerprint
+    # the documents as their approvals left them (Markdown), by archive path (governance/archive.py)
+    archived_documents: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def colours(self) -> dict[str, str]:

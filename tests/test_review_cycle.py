@@ -130,3 +130,37 @@ def test_approve_leaves_the_documents_current(mini):
     archived = next((root / "settings" / "approvals" / "texts" / "alpha" / "remote").glob("*.md")).read_text()
     assert md == archived  # the built document is the document as approved
     assert policykit.build(root, settings=["alpha"], formats="md,docx,pdf").rebuilt == ()  # nothing left to do
+
+
+def test_the_version_in_force_stays_published(mini, tmp_path):
+    root = mini()
+    policykit.build(root, formats="md,docx,pdf,html")
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 10, 14), "LGB/26/14", "Clerk", today=TODAY)
+    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(
+        CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first"))
+    result = policykit.build(root, formats="md,docx,pdf,html")
+    assert "alpha/in-force/remote" in result.documents and "beta/in-force/remote" not in result.documents
+    folder = root / "build" / "alpha"
+    for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf")):
+        force, draft = squash(reader(folder / "in-force" / f"remote.{suffix}")), squash(reader(folder / f"remote.{suffix}"))
+        assert "Approved by the Local Governing Body on 14 October 2026 (minute LGB/26/14)" in force, suffix
+        assert "always dial 141 first" not in force and "always dial 141 first" in draft, suffix
+        assert "Draft: not approved" in draft and "Draft: not approved" not in force, suffix
+    assert "Approved by the Local Governing Body" in (folder / "in-force" / "remote.html").read_text()
+    # made from the archive alone: delete it and build again, and it comes back the same
+    before = (folder / "in-force" / "remote.pdf").read_bytes()
+    (folder / "in-force" / "remote.pdf").unlink()
+    policykit.build(root, formats="md,docx,pdf,html")
+    assert (folder / "in-force" / "remote.pdf").read_bytes() == before
+    # the site offers both; acknowledgements list the version in force
+    site = policykit.site(root, out=tmp_path / "site")
+    page = (site.out / "alpha" / "remote" / "index.html").read_text()
+    assert "the version in force (approved 14 October 2026)" in page and "the text for approval" in page
+    assert (site.out / "alpha" / "remote" / "alpha-remote-in-force.pdf").read_bytes() == before
+    rows = json.loads(cli(root, "acknowledgements", "--format", "json").output)
+    assert [(r["setting"], r["pdf"].endswith("alpha/in-force/remote.pdf")) for r in rows] == [("alpha", True)]
+    # once the new text is approved, it is the one in force, and the copy goes
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 11, 25), "LGB/26/25", "Clerk", today=TODAY)
+    assert not (folder / "in-force").exists()
+    rows = json.loads(cli(root, "acknowledgements", "--format", "json").output)
+    assert [r["pdf"].endswith("alpha/remote.pdf") for r in rows] == [True]

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from policykit.compare.versions import Trust
+from policykit.core.in_force import in_force_key
 from policykit.core.load import load
 from policykit.core.render import render
 from policykit.core.resolve import resolve
@@ -58,21 +59,25 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
         docs = render(plan)
     report = status_of(plan, docs, as_of)
     redlines = redlines_for(Trust(root, sources, view, {d.key: d for d in docs}), docs)
-    built_files = {(d.key, kind): built.out / f"{d.key}.{kind}" for d in docs for kind, _ in DOWNLOADS}
+    made = set(built.documents)
+    keys = [(d, d.key, False) for d in docs] + [(d, in_force_key(d.setting_id, d.policy_id), True) for d in docs
+                                                 if in_force_key(d.setting_id, d.policy_id) in made]
+    built_files = {(key, kind): built.out / f"{key}.{kind}" for _, key, _ in keys for kind, _ in DOWNLOADS}
     sizes: dict[str, dict[str, int]] = {}
     for (key, kind), path in built_files.items():
         sizes.setdefault(key, {})[kind] = _size(path)
     pages = site_pages(plan, docs, report, redlines, sizes, converter, cache=built.out / CACHE)
     files = {out_dir / rel: data for rel, data in pages.items()}
-    links = {out_dir / download_name(rendered[key], kind): path for (key, kind), path in built_files.items()}
-    made = sorted([*files, *links])
-    files[out_dir / MARKER] = marker(p.relative_to(out_dir).as_posix() for p in made)
-    removed = _stale(out_dir, set(made))
+    links = {out_dir / download_name(doc, kind, force): built_files[(key, kind)]
+             for doc, key, force in keys for kind, _ in DOWNLOADS}
+    paths = sorted([*files, *links])
+    files[out_dir / MARKER] = marker(p.relative_to(out_dir).as_posix() for p in paths)
+    removed = _stale(out_dir, set(paths))
     changed = write_files(files, links=links)
     for path in removed:
         path.unlink(missing_ok=True)
-    page_paths = tuple(p for p in made if p.suffix == ".html")
-    return SiteResult(out_dir, as_of, page_paths, tuple(made), tuple(p for p in changed if p.name != MARKER),
+    page_paths = tuple(p for p in paths if p.suffix == ".html")
+    return SiteResult(out_dir, as_of, page_paths, tuple(paths), tuple(p for p in changed if p.name != MARKER),
                       tuple(removed))
 
 

@@ -63,14 +63,16 @@ def read_archive(root: Path) -> tuple[ArchivedFile, ...]:
 
 
 def check_archive(files: Iterable[ArchivedFile], approvals: Iterable[Approval],
-                  problems: list[Problem]) -> dict[str, Mapping[str, Any]]:
+                  problems: list[Problem]) -> tuple[dict[str, Mapping[str, Any]], dict[str, str]]:
     """Report archived files that no longer match their ledger record; return the approved
-    texts that do, by fingerprint (render's document control reads their clause titles)."""
+    texts that do, by fingerprint (render's document control reads their clause titles), and
+    the archived documents that do, by their path (the build makes the version in force from them)."""
     latest: dict[str, Approval] = {}  # path -> the latest record of that text: it wrote the .md
     for record in sorted(approvals, key=lambda r: r.seq):
         for suffix in ("json", "md"):
             latest[archive_path(record.setting, record.policy, record.text_sha256, suffix).as_posix()] = record
     texts: dict[str, Mapping[str, Any]] = {}
+    documents: dict[str, str] = {}
     for file in files:
         record = latest.get(file.path)
         if record is None:
@@ -82,12 +84,17 @@ def check_archive(files: Iterable[ArchivedFile], approvals: Iterable[Approval],
                 texts[record.text_sha256] = content
         else:
             intact = _markdown_intact(file.data, record)
+            if intact:
+                try:
+                    documents[file.path] = file.data.decode("utf-8")
+                except UnicodeDecodeError:
+                    intact = False
         if not intact:
             problems.append(Problem(file.path, 0, 0, f"record {record.seq}",
                                     f"was edited after it was archived: it no longer matches what ledger record "
                                     f"{record.seq} recorded",
                                     "restore it from git; `policykit approve` writes the archived texts, never edit them"))
-    return texts
+    return texts, documents
 
 
 def _json(data: bytes) -> Mapping[str, Any] | None:

@@ -16,12 +16,21 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from policykit.core.in_force import in_force, in_force_key
 from policykit.core.render import RenderedDocument
 from policykit.core.resolve import DocumentPlan, Plan
 from policykit.errors import Problem, UsageError
 from policykit.incremental.freshness import Freshness
 from policykit.incremental.keys import Toolchain, request_key, toolchain
-from policykit.incremental.manifest import MANIFEST, BuildRecord, Manifest, OutputRecord, read_manifest, sha256
+from policykit.incremental.manifest import (
+    MANIFEST,
+    BuildRecord,
+    DocumentEntry,
+    Manifest,
+    OutputRecord,
+    read_manifest,
+    sha256,
+)
 from policykit.incremental.shards import Shard, parse_shard
 from policykit.incremental.statcache import StatCache
 from policykit.outputs import DEFAULT_FORMATS
@@ -91,11 +100,17 @@ class BuildRequest:
         if not all(entries[key].current_on(self.as_of) for key in keys):
             return None  # a due date has passed since: those documents now say they are overdue
         records = []
-        for key in keys:
+        for key in list(keys):
             outputs = entries[key].outputs
             if not all(f in outputs for f in self.asked):
                 return None
             records.extend(outputs[f] for f in self.asked)
+            force = entries.get(in_force_key(*key.split("/", 1)))  # its version in force, if it has one
+            if force is not None:
+                if not all(f in force.outputs for f in self.asked):
+                    return None
+                records.extend(force.outputs[f] for f in self.asked)
+                keys.append(in_force_key(*key.split("/", 1)))
         if not all(self.files.intact(records, self.jobs)):
             return None
         paths = tuple(self.out / r.path for r in records)
@@ -120,7 +135,8 @@ class BuildRequest:
                           self.jobs, self.as_of)
         stale = state.stale_plans(plans)
         docs = tuple(render(replace(plan, documents=tuple(stale)))) if stale else ()
-        work = state.outputs_to_make(docs)
+        forces = self._in_force(plan, plans, docs)
+        work = state.outputs_to_make(docs) + state.outputs_to_make(forces)
         with Staging(background=True, shown=self.out) as staging:
             made: dict[tuple[str, str], OutputRecord] = {}
 
@@ -131,20 +147,64 @@ class BuildRequest:
 
             convert(work, self.converter, self.jobs, sink, progress)
             entries = state.entries(plans, docs, made)
+            entries.update(state.made_entries(forces, made))
+            # a version in force no longer needed (its policy's current text is now approved) goes
+            gone = {key: entry for key, entry in self.previous.documents.items() if key not in entries
+                    and any(key == in_force_key(p.setting.id, p.policy.id) for p in plans)}
             header = Manifest(policykit=self.tools.policykit, library_release=plan.project.library.release,
                               tools=self.tools.versions(), shard=str(self.part) if self.part else "",
                               build=BuildRecord(self.key, _keys_sha256(p.key for p in plans), fmts))
             part = self.part
-            manifest = self.previous.updated(header, entries, keep=part.holds if part else lambda key: True)
+            manifest = self.previous.updated(header, entries, keep=lambda key: key not in gone and (
+                part is None or part.holds(key)))
             staging.add(self.manifest_path, manifest.to_bytes())
             changed = staging.commit()
+            removed = _remove(self.out, gone.values())
             for record in made.values():
                 self.files.record(record.path, record.sha256)
             self.files.save()
-        paths = [self.out / entries[p.key].outputs[fmt].path for p in plans for fmt in fmts]
+        keys = [p.key for p in plans] + [d.key for d in forces]
+        paths = [self.out / entries[key].outputs[fmt].path for key in keys for fmt in fmts]
         rebuilt = sorted({key for key, _ in made})
-        return BuildResult(self.out, tuple(p.key for p in plans), (*paths, self.manifest_path), tuple(changed),
+        return BuildResult(self.out, tuple(keys), (*paths, self.manifest_path), tuple(changed) + removed,
                            tuple(rebuilt))
+
+    def _in_force(self, plan: Plan, plans: Sequence[DocumentPlan],
+                  docs: Sequence[RenderedDocument]) -> tuple[RenderedDocument, ...]:
+        """The versions in force the selected documents need (core/in_force.py): for each, its
+        current text's fingerprint is the one just rendered, or the one its last build recorded."""
+        rendered = {d.key: d.text_sha256 for d in docs}
+        out = []
+        for p in plans:
+            text = rendered.get(p.key) or self.previous.documents[p.key].text_fingerprint
+            doc = in_force(plan.project, p, text)
+            if doc is not None:
+                out.append(doc)
+        return tuple(out)
+
+
+def _remove(out: Path, entries: Iterable[DocumentEntry]) -> tuple[Path, ...]:
+    """Delete the files of manifest entries no longer made: only files the manifest names, inside
+    the output folder, and only as they were left (a file since replaced by hand is kept)."""
+    removed = []
+    folder = out.resolve()
+    for entry in entries:
+        for record in entry.outputs.values():
+            path = out / record.path
+            try:
+                if path.is_symlink() or folder not in path.resolve().parents:
+                    continue
+                if sha256(path.read_bytes()) == record.sha256:
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue
+    for path in {p.parent for p in removed}:
+        try:
+            path.rmdir()  # the in-force folder, once empty
+        except OSError:
+            pass
+    return tuple(removed)
 
 
 def _jobs(jobs: int | None) -> int:

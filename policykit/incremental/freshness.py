@@ -48,8 +48,9 @@ class Freshness:
             self.plan_keys[plan.key] = input_key(plan, self.tools, self.memo)
             entry = self.recorded.get(plan.key)
             if self.force or entry is None or entry.inputs_sha256 != self.plan_keys[plan.key] \
-                    or not entry.current_on(self.as_of):  # its due date has passed since: it now says overdue
-                continue
+                    or not entry.current_on(self.as_of) \
+                    or not entry.text_fingerprint:  # (a manifest from before it was recorded: render to know)
+                continue  # the last check: its due date has passed since, and it now says overdue
             if all(f in entry.outputs for f in self.fmts):
                 candidates.extend((plan.key, f) for f in self.fmts)
         intact = self._intact(candidates)
@@ -83,17 +84,27 @@ class Freshness:
             if doc is None:
                 entries[plan.key] = self.recorded[plan.key]
                 continue
-            keys = self.output_keys[doc.key]
-            outputs: dict[str, OutputRecord] = {}
-            for fmt, record in self._outputs(doc.key).items():
-                # an output of another format, or one still current: keep it if made from this text
-                if fmt in keys and record.input_sha256 == keys[fmt]:
-                    outputs[fmt] = record
-            for fmt in self.fmts:
-                if (doc.key, fmt) in made:
-                    outputs[fmt] = OutputRecord(made[(doc.key, fmt)].path, made[(doc.key, fmt)].sha256, keys[fmt])
-            entries[plan.key] = document_entry(doc, self.plan_keys[plan.key], outputs)
+            entries[plan.key] = document_entry(doc, self.plan_keys[plan.key], self._current_outputs(doc, made))
         return entries
+
+    def made_entries(self, docs: Sequence[RenderedDocument],
+                     made: Mapping[tuple[str, str], OutputRecord]) -> dict[str, DocumentEntry]:
+        """Manifest entries for documents that have no plan of their own (the versions in force,
+        made from the archive): their output keys cover everything they are made from."""
+        return {doc.key: document_entry(doc, "", self._current_outputs(doc, made)) for doc in docs}
+
+    def _current_outputs(self, doc: RenderedDocument,
+                         made: Mapping[tuple[str, str], OutputRecord]) -> dict[str, OutputRecord]:
+        keys = self.output_keys[doc.key]
+        outputs: dict[str, OutputRecord] = {}
+        for fmt, record in self._outputs(doc.key).items():
+            # an output of another format, or one still current: keep it if made from this text
+            if fmt in keys and record.input_sha256 == keys[fmt]:
+                outputs[fmt] = record
+        for fmt in self.fmts:
+            if (doc.key, fmt) in made:
+                outputs[fmt] = OutputRecord(made[(doc.key, fmt)].path, made[(doc.key, fmt)].sha256, keys[fmt])
+        return outputs
 
 
 def document_entry(doc: RenderedDocument, inputs_sha256: str, outputs: Mapping[str, OutputRecord]) -> DocumentEntry:
@@ -101,4 +112,5 @@ def document_entry(doc: RenderedDocument, inputs_sha256: str, outputs: Mapping[s
     return DocumentEntry(setting=doc.setting_id, policy=doc.policy_id, title=doc.title, school=doc.school,
                          text_sha256=sha256(doc.markdown.encode("utf-8")), clauses=dict(doc.clause_versions),
                          inputs_sha256=inputs_sha256, outputs=outputs,
-                         changes_on=doc.changes_on.isoformat() if doc.changes_on else "")
+                         changes_on=doc.changes_on.isoformat() if doc.changes_on else "",
+                         text_fingerprint=doc.text_sha256)

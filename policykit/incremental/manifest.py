@@ -55,6 +55,7 @@ class DocumentEntry:
     inputs_sha256: str
     outputs: Mapping[str, OutputRecord]  # by format
     changes_on: str = ""  # ISO date from which the text reads differently by the calendar alone ("" never)
+    text_fingerprint: str = ""  # the approvable text's fingerprint (render.RenderedDocument.text_sha256)
 
     def to_json(self) -> dict[str, Any]:
         data = {"setting": self.setting, "policy": self.policy, "title": self.title, "school": self.school,
@@ -62,6 +63,8 @@ class DocumentEntry:
                 "inputs_sha256": self.inputs_sha256}
         if self.changes_on:
             data["changes_on"] = self.changes_on
+        if self.text_fingerprint:
+            data["text_fingerprint"] = self.text_fingerprint
         data["outputs"] = {fmt: self.outputs[fmt].to_json() for fmt in sorted(self.outputs)}
         return data
 
@@ -165,4 +168,5 @@ def _entry(data: Any) -> DocumentEntry | None:
                          title=_text(data.get("title")), school=_text(data.get("school")),
                          text_sha256=_text(data.get("text_sha256")),
                          clauses={str(k): str(v) for k, v in clauses.items()} if isinstance(clauses, dict) else {},
-                         inputs_sha256=_text(data.get("inputs_sha256")), outputs=outputs, changes_on=changes_on)
+                         inputs_sha256=_text(data.get("inputs_sha256")), outputs=outputs, changes_on=changes_on,
+                         text_fingerprint=_text(data.get("text_fingerprint")))

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from policykit.core.in_force import FOLDER as IN_FORCE
 from policykit.errors import PolicykitError, Problem, UsageError
 from policykit.incremental.manifest import MANIFEST, Manifest, read_manifest
 from policykit.system.atomic import write_files
@@ -38,8 +39,10 @@ class Shard:
 
 
 def shard_of(key: str, count: int) -> int:
-    """The 1-based shard of a document key, out of `count`."""
-    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") % count + 1
+    """The 1-based shard of a document key, out of `count`. A policy's version in force
+    ('school/in-force/policy') goes with the policy ('school/policy'), which its shard decides."""
+    own = key.replace(f"/{IN_FORCE}/", "/", 1)
+    return int.from_bytes(hashlib.sha256(own.encode("utf-8")).digest()[:8], "big") % count + 1
 
 
 def parse_shard(spec: str | tuple[int, int] | Shard | None) -> Shard | None:

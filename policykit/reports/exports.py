@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Sequence
 
+from policykit.core.in_force import in_force_key
 from policykit.reports.status import Status, StatusRow
 
 
@@ -36,13 +37,20 @@ def to_json(report: Status) -> str:
 
 
 def acknowledgement_list(report: Status, out: Path, fmt: str) -> str:
-    """Current approved policies, for read-and-sign systems (CSV or JSON)."""
-    rows = [r for r in report.rows if r.approved_on and not r.changed]
-    items = [{"setting": r.setting, "school": r.school, "policy": r.policy, "title": r.title,
-              "version": r.version, "library_release": r.library_release, "text_sha256": r.text_sha256,
-              "audience": r.audience, "approved_on": r.approved_on.isoformat() if r.approved_on else "",
-              "pdf": (out / r.setting / f"{r.policy}.pdf").as_posix(),
-              "docx": (out / r.setting / f"{r.policy}.docx").as_posix()} for r in rows]
+    """The version in force of each school's policies, for read-and-sign systems (CSV or JSON):
+    the current text where it is approved, else the one approved before it (its files are under
+    `<school>/in-force/` while the new text waits for approval)."""
+    items = []
+    for r in report.rows:
+        if not r.approved_on:
+            continue  # never approved at every stage: nothing is in force yet
+        current = r.in_force_sha256 == r.text_sha256
+        stem = out / (f"{r.setting}/{r.policy}" if current else in_force_key(r.setting, r.policy))
+        items.append({"setting": r.setting, "school": r.school, "policy": r.policy, "title": r.title,
+                      "version": r.version if current else r.in_force_version, "library_release": r.library_release,
+                      "text_sha256": r.in_force_sha256, "audience": r.audience,
+                      "approved_on": r.approved_on.isoformat(), "pdf": stem.with_suffix(".pdf").as_posix(),
+                      "docx": stem.with_suffix(".docx").as_posix()})
     if fmt == "json":
         return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
     buffer = io.StringIO()

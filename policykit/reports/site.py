@@ -30,6 +30,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from markupsafe import Markup, escape
 
 from policykit.compare.clauses import ADDED, CHANGED, MOVED, REMOVED
+from policykit.core.in_force import in_force_key
 from policykit.core.render import RenderedDocument
 from policykit.core.resolve import Plan
 from policykit.dates import MONTHS, add_months, long_date
@@ -70,9 +71,11 @@ class _Doc:
     awaits: str = ""  # the bodies whose approval of this text is still to come, when a stage is pending
 
 
-def download_name(doc: RenderedDocument, kind: str) -> str:
-    """A built file's copy in the site, relative to the site folder (beside the policy's page)."""
-    return f"{doc.setting_id}/{doc.policy_id}/{doc.setting_id}-{doc.policy_id}.{kind}"
+def download_name(doc: RenderedDocument, kind: str, in_force: bool = False) -> str:
+    """A built file's copy in the site, relative to the site folder (beside the policy's page);
+    `in_force`: the copy of the version in force, while a changed text waits for approval."""
+    tail = "-in-force" if in_force else ""
+    return f"{doc.setting_id}/{doc.policy_id}/{doc.setting_id}-{doc.policy_id}{tail}.{kind}"
 
 
 def site_pages(plan: Plan, docs: Sequence[RenderedDocument], report: Status, redlines: Mapping[str, Redline | None],
@@ -87,9 +90,16 @@ def site_pages(plan: Plan, docs: Sequence[RenderedDocument], report: Status, red
     entries: dict[tuple[str, str], _Doc] = {}
     for plan_doc, doc in zip(plan.documents, docs):
         offered = []
+        row = rows[(doc.setting_id, doc.policy_id)]
+        force = sizes.get(in_force_key(doc.setting_id, doc.policy_id))
         for kind, label in DOWNLOADS:
             name = download_name(doc, kind).rpartition("/")[2]
-            offered.append((label, kind.upper(), name, sizes[doc.key][kind]))
+            offered.append((f"{label}, the text for approval" if force else label, kind.upper(), name,
+                            sizes[doc.key][kind]))
+        for kind, label in DOWNLOADS if force and row.approved_on else ():
+            name = download_name(doc, kind, in_force=True).rpartition("/")[2]
+            offered.append((f"{label}, the version in force (approved {long_date(row.approved_on)})", kind.upper(),
+                            name, force[kind]))
         names = plan_doc.bodies
         pending = tuple(doc.standing.pending) if doc.standing is not None else ()
         entries[(doc.setting_id, doc.policy_id)] = _Doc(

@@ -48,6 +48,8 @@ class StatusRow:
     text_approved_by: str = ""  # the bodies that approved the current text so far, in order ("A then B")
     awaiting: str = ""  # the bodies still to approve the current text, in order ("" once approved)
     next_body: str = ""  # the first of them: whose approval the text needs next
+    in_force_version: str = ""  # the policy version of the text approved at every stage last ("" if none)
+    in_force_sha256: str = ""  # and its fingerprint: the current text's when that is the one in force
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ def status_of(plan: Plan, docs: Sequence[RenderedDocument], as_of: date,
             text_approved_by=" then ".join(r.body for r in this_text),
             awaiting=" then ".join(bodies[s] for s in verdict.awaits),
             next_body=bodies[verdict.awaits[0]] if verdict.awaits else "",
+            in_force_version=decision.last.policy_version if decision else "",
+            in_force_sha256=decision.text_sha256 if decision else "",
         ))
     if states:
         rows = [r for r in rows if r.state in states]

@@ -50,12 +50,12 @@ def validate(sources: Sources) -> Project:
                 problems.append(sources.trust.problem(("scheme_of_delegation", "policies", pid),
                                                       f"unknown policy '{pid}'", did_you_mean(pid, known)))
     approvals = ledger_records(sources, library, trust, settings, problems)
-    archived = check_archive(sources.archive, approvals, problems)
+    archived, documents = check_archive(sources.archive, approvals, problems)
     if problems:
         raise PolicykitError(problems)
     assert library is not None and trust is not None
     return Project(sources.root, library, freeze(trust), settings, digest=_digest(sources), approvals=approvals,
-                   archived=archived)
+                   archived=archived, archived_documents=documents)
 
 
 def _digest(sources: Sources) -> str:
