@@ -87,6 +87,7 @@ TRUST = """\
 trust:
   name: Test Learning Trust
   board: Board of Trustees
+  chair: {name: Tess Trustee, role: Chair of Trustees}
 local_authorities:
   shire:
     name: Shire Council

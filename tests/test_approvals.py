@@ -445,7 +445,7 @@ def test_a_first_stage_approval_of_an_earlier_text_is_not_lost(mini):
     assert place.changed and not place.earlier_full
     assert [(r.stage, r.minute) for r in place.earlier] == [("trust-board", "TB/26/1")]
     note = ("This text has changed since the Board of Trustees approved an earlier version on 10 February 2026 "
-            "(first of two stages); it needs approval by the Board of Trustees then the Local Governing Body.")
+            "(first of two stages); it needs approval by the Board of Trustees, then the Local Governing Body.")
     policykit.build(root, settings=["alpha"])
     for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf"), (html_text, "html")):
         text = reader(root / "build" / "alpha" / f"remote.{suffix}")

@@ -42,7 +42,7 @@ from tests.readers import (
 )
 
 DRAFT = "Draft: not approved"
-SIGNATURES = ["Signed for the school", "Name", "Signature", "Date"]
+SIGNATURES = ["Signed for", "Name", "Signature", "Date"]
 CONTROL = ["Version", "Date", "Summary of changes", "Approved by"]
 INFO = ["Policy owner", "Approving body", "Approval date", "Version", "Library release"]
 REVIEW = {"Next review date", "First approval due by"}  # the latter for a text never approved
@@ -154,7 +154,7 @@ def check_docx(path: Path) -> None:
         elif kind == "tbl":
             after.setdefault(current, []).append([[c.text for c in r.cells] for r in block.rows])
     signatures = after["Approval"][0]
-    assert signatures[0] == SIGNATURES and len(signatures) >= 3
+    assert signatures[0] == SIGNATURES and len(signatures) >= 2  # a line per approving body (the head alone: one)
     assert all(not row[2].strip() and not row[3].strip() for row in signatures[1:])  # room to sign
     control = after["Document control"][0]
     assert control[0] == CONTROL and len(control) >= 2

@@ -5,9 +5,10 @@ Shared by validate (to check variables before building) and resolve (to render).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from policykit.core.load import TRUST_FILE
+from policykit.governance.scheme import bodies_phrase, body_names
 
 # template root name -> (settings key it comes from, or None for the trust file)
 ROOTS = {
@@ -19,6 +20,13 @@ ROOTS = {
     "trust": None,
     "la": None,
     "policy": None,
+    "approval": None,
+}
+
+# roots whose values policykit works out for each document, not read from a settings file
+COMPUTED = {
+    "policy": "the policy being built",
+    "approval": "who approves the policy being built, from the scheme of delegation",
 }
 
 
@@ -34,18 +42,35 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def clause_context(trust: Mapping[str, Any], values: Mapping[str, Any], local_authority: Mapping[str, Any],
-                   policy: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The names a clause may use: trust, school, people, terms, options, reporting, la, policy."""
+                   policy: Mapping[str, Any] | None = None, stages: Iterable[str] = ("board",)) -> dict[str, Any]:
+    """The names a clause may use: trust, school, people, terms, options, reporting, la, policy,
+    and approval: who approves the document being built (its `stages`, from the scheme)."""
+    terms = values.get("terminology", {})
     return {
         "trust": trust.get("trust", {}),
         "school": values.get("school", {}),
         "people": values.get("people", {}),
-        "terms": values.get("terminology", {}),
+        "terms": terms,
         "options": values.get("options", {}),
         "reporting": values.get("reporting", {}),
         "la": local_authority,
         "policy": policy or {},
+        "approval": approval_context(tuple(stages), terms, trust.get("trust", {})),
         "adaptations": values.get("adaptations", {}),
+    }
+
+
+def approval_context(stages: tuple[str, ...], terms: Mapping[str, Any], trust: Mapping[str, Any]) -> dict[str, Any]:
+    """`approval.*` for a clause: the document's approving bodies by the school's names for them,
+    so a sentence saying who approves the policy follows the scheme of delegation."""
+    names = body_names(stages, terms, trust)
+    return {
+        "bodies": bodies_phrase(names),  # "the Board of Trustees, then the Local Governing Body"
+        "names": list(names),            # ["Board of Trustees", "Local Governing Body"]
+        "first": names[0] if names else "",
+        "last": names[-1] if names else "",
+        "stages": list(stages),          # ["trust-board", "board"]
+        "one_stage": len(names) == 1,
     }
 
 

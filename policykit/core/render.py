@@ -20,6 +20,8 @@ from policykit.dates import long_date, noon_epoch
 from policykit.errors import PolicykitError, Problem
 from policykit.governance.archive import content_hash
 from policykit.governance.control import CurrentText, document_control
+from policykit.governance.scheme import bodies_phrase
+from policykit.governance.signing import signatories
 from policykit.governance.standing import Standing, Verdict, stages_reached, standing
 from policykit.model import Clause, template_colours
 from policykit.templating.engine import TemplateProblem
@@ -113,13 +115,14 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
         "review_text": long_date(verdict.due) + (" (overdue)" if verdict.overdue else ""),
         "review_sentence": _review_sentence(verdict),
         "owner": role(policy.owner, doc.setting),
-        "approver": " then ".join(names),
+        "approver": ", then ".join(names),  # the same bodies as the approval note and signatures
         "approved": place.approved,
         "approval_date": long_date(place.current.date) if place.current else
         f"Not yet at every stage: the {place.pending[-1].body} approved it on {long_date(place.pending[-1].date)}"
         if place.pending else "Not yet approved",
         "approval_status": "Approved" if place.approved else "Draft: not approved",
         "approval_note": _approval_note(place, names),
+        "signatories": signatories(doc.stages, context),
         "minutes": "; ".join(r.minute for r in place.current.records) if place.current else "",
         "history": document_control(place, _current_text(doc)),
         "text_sha256": text_sha256,
@@ -175,5 +178,5 @@ def _approval_note(place: Standing, names: list[str]) -> str:
         when = long_date(max(r.date for r in place.earlier))
         stage = "" if place.earlier_full else f" ({stages_reached(len(place.earlier), len(names))})"
         return (f"This text has changed since the {last.body} approved an earlier version on {when}{stage}; "
-                f"it needs approval by the {' then the '.join(names)}.")
-    return f"It needs approval by the {' then the '.join(names)}."
+                f"it needs approval by {bodies_phrase(names)}.")
+    return f"It needs approval by {bodies_phrase(names)}."

@@ -83,14 +83,15 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                                if applies(library.clauses[c].conditions, facts))
                 if chosen:
                     parts.append(ResolvedPart(part.heading, part.intro, chosen, part.group))
+            approvers = stages(project.trust, policy, setting.values["school"]["type"])
             context = clause_context(project.trust, setting.values, setting.local_authority,
-                                     {"id": policy.id, "title": policy.title, "version": policy.version})
+                                     {"id": policy.id, "title": policy.title, "version": policy.version}, approvers)
             approvals = project.approvals_for(sid, pid)
             documents.append(DocumentPlan(
                 setting=setting, policy=policy, parts=tuple(parts), context=freeze(context),
                 library_release=library.release, issued=library.date,
                 related=tuple(library.policies[r].title for r in policy.related),
-                stages=stages(project.trust, policy, setting.values["school"]["type"]),
+                stages=approvers,
                 review_months=review_months(project.trust, policy),
                 due_soon_days=due_soon_days(project.trust),
                 approvals=approvals,

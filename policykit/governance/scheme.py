@@ -59,3 +59,9 @@ def body_name(stage: str, terms: Mapping[str, Any], trust: Mapping[str, Any]) ->
     if stage == "committee":
         return str(terms.get("committee", terms.get("board", "Governing Board")))
     return str(terms.get("board", "Governing Board"))
+
+
+def bodies_phrase(names: Iterable[str]) -> str:
+    """The bodies in order as a phrase for a sentence: 'the Board of Trustees, then the Local
+    Governing Body', or 'the Headteacher' for one stage."""
+    return ", then ".join(f"the {name}" for name in names)

@@ -9,6 +9,7 @@ checks, one module each:
     clause_text.py  what a clause body may hold: no headings, images, other templates
     settings.py     trust.yaml and each school's file, merged; local adaptations
     variables.py    every template variable a school's documents use is set for it
+    signatories.py  every body that approves a school's documents has someone to sign for it
     ledger.py       the approval records and the archived texts they name
 """
 
@@ -22,6 +23,7 @@ from policykit.core.validate.characters import character_problems
 from policykit.core.validate.ledger import ledger_records
 from policykit.core.validate.library import check_library, policy_names
 from policykit.core.validate.settings import check_adaptations, school_settings, trust_settings
+from policykit.core.validate.signatories import check_signatories
 from policykit.core.validate.variables import check_variables
 from policykit.errors import PolicykitError, Problem, did_you_mean
 from policykit.governance.archive import check_archive
@@ -42,6 +44,7 @@ def validate(sources: Sources) -> Project:
     settings = school_settings(sources, trust, library, problems)
     if library is not None and trust is not None:
         check_variables(library, trust, settings, problems)
+        check_signatories(sources, library, trust, settings, problems)
         check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
     if trust is not None and sources.trust is not None:
         known = policy_names(sources)
