@@ -164,3 +164,78 @@ def test_the_version_in_force_stays_published(mini, tmp_path):
     assert not (folder / "in-force").exists()
     rows = json.loads(cli(root, "acknowledgements", "--format", "json").output)
     assert [r["pdf"].endswith("alpha/remote.pdf") for r in rows] == [True]
+
+
+def test_one_policy_through_a_whole_cycle(mini, tmp_path):
+    """Never approved and overdue -> in the pack -> first stage -> second stage -> a clause edited
+    (draft and version in force both built, the site links both, acknowledgements keep the version
+    in force) -> re-approved."""
+    root = mini({"settings/trust.yaml": TWO_STAGE})
+    folder = root / "build" / "alpha"
+
+    def texts(name: str = "remote") -> dict[str, str]:
+        return {suffix: squash(reader(folder / f"{name}.{suffix}"))
+                for reader, suffix in ((docx_text, "docx"), (pdf_text, "pdf"), (lambda p: p.read_text(), "html"))}
+
+    def alpha(on: date):
+        return next(r for r in policykit.status(root, on).rows if r.setting == "alpha")
+
+    # 1. never approved, past its first approval's due date: overdue, and in the board's pack
+    policykit.build(root, settings=["alpha"])
+    assert (alpha(TODAY).state, alpha(TODAY).first_approval) == ("overdue", True)
+    assert all("First approval due by 1 September 2026 (overdue)" in t for t in texts().values())
+    pack = policykit.pack(root, "alpha", date(2026, 12, 10), out=tmp_path / "p1.pdf")
+    assert [(i.policy, i.reason) for i in pack.items] == [
+        ("remote", "For first approval, overdue: it was due by 1 September 2026.")]
+    assert pack.items[0].decides == "The Local Governing Body, once the Board of Trustees has approved it"
+
+    # 2. the trust board approves: awaiting the school's board, every document says so
+    policykit.approve(root, "alpha", "remote", "trust-board", date(2026, 11, 26), "TB/26/12", "Clerk", today=TODAY)
+    row = alpha(TODAY)
+    assert (row.state, row.text_approved_by, row.awaiting) == ("overdue", "Board of Trustees", "Local Governing Body")
+    for suffix, text in texts().items():
+        assert "Approved by the Board of Trustees on 26 November 2026; awaiting approval by the Local Governing " \
+               "Body." in text, suffix
+    assert control_rows((folder / "remote.md").read_text())[0][3] == "Board of Trustees, minute TB/26/12"
+    pack = policykit.pack(root, "alpha", date(2026, 12, 10), out=tmp_path / "p2.pdf")
+    assert [i.decides for i in pack.items] == ["The Local Governing Body, after the Board of Trustees"]
+
+    # 3. the board approves: approved, next review a year on, out of the pack
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 12, 1), "LGB/26/12", "Clerk", today=TODAY)
+    row = alpha(TODAY)
+    assert (row.state, row.approved_on, row.next_review, row.changed) == (
+        "approved", date(2026, 12, 1), date(2027, 12, 1), False)
+    for suffix, text in texts().items():
+        assert "Draft: not approved" not in text and "1 December 2027" in text, suffix
+    assert [r[3] for r in control_rows((folder / "remote.md").read_text())] == [
+        "Board of Trustees, minute TB/26/12", "Local Governing Body, minute LGB/26/12"]
+    assert policykit.pack(root, "alpha", date(2026, 12, 10), out=tmp_path / "p3.pdf").items == ()
+
+    # 4. a clause is edited: the draft and the version in force are both built
+    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(
+        CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first"))
+    policykit.build(root, settings=["alpha"])
+    assert (alpha(TODAY).state, alpha(TODAY).changed) == ("changed since approval", True)
+    draft, force = texts(), texts("in-force/remote")
+    for suffix in draft:
+        assert "Draft: not approved" in draft[suffix] and "always dial 141 first" in draft[suffix], suffix
+        assert "Approved by the Board of Trustees on 26 November 2026" in force[suffix], suffix
+        assert "always dial 141 first" not in force[suffix], suffix
+    site = policykit.site(root, out=tmp_path / "site")
+    page = (site.out / "alpha" / "remote" / "index.html").read_text()
+    assert "alpha-remote-in-force.pdf" in page and "alpha-remote.pdf" in page
+    acks = json.loads(cli(root, "acknowledgements", "--format", "json").output)
+    assert [(a["setting"], a["approved_on"], a["pdf"].endswith("alpha/in-force/remote.pdf")) for a in acks] == [
+        ("alpha", "2026-12-01", True)]
+    pack = policykit.pack(root, "alpha", date(2026, 12, 10), out=tmp_path / "p4.pdf")
+    assert [(i.policy, i.changed) for i in pack.items] == [("remote", True)]
+    assert "always dial 141 first" in squash(pdf_text(pack.path))
+
+    # 5. re-approved at both stages: the new text is in force, the copy goes
+    policykit.approve(root, "alpha", "remote", "trust-board", date(2026, 12, 1), "TB/26/13", "Clerk", today=TODAY)
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 12, 2), "LGB/26/13", "Clerk", today=TODAY)
+    assert (alpha(TODAY).state, alpha(TODAY).changed) == ("approved", False)
+    assert not (folder / "in-force").exists()
+    assert all("always dial 141 first" in t and "Draft: not approved" not in t for t in texts().values())
+    rows = control_rows((folder / "remote.md").read_text())
+    assert [r[1] for r in rows] == ["26 November 2026", "1 December 2026", "1 December 2026", "2 December 2026"]
