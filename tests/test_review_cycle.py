@@ -239,3 +239,17 @@ def test_one_policy_through_a_whole_cycle(mini, tmp_path):
     assert all("always dial 141 first" in t and "Draft: not approved" not in t for t in texts().values())
     rows = control_rows((folder / "remote.md").read_text())
     assert [r[1] for r in rows] == ["26 November 2026", "1 December 2026", "1 December 2026", "2 December 2026"]
+
+
+def test_the_example_trust_shows_every_state(example_trust):
+    """Its ledger (made with `policykit approve`) puts documents in every state as of the date the
+    README names, so a newcomer sees a real cycle straight after the Quick start."""
+    from policykit.governance.standing import STATES
+
+    rows = policykit.status(example_trust, TODAY).rows
+    assert {r.state for r in rows} == set(STATES)
+    by = {(r.setting, r.policy): r for r in rows}
+    assert by[("oakfield", "acceptable-use")].state == "review due soon"
+    assert by[("riverside", "online-safety-handbook")].state == "awaiting approval"
+    assert by[("riverside", "code-of-conduct")].changed
+    assert policykit.validate(example_trust).approvals  # and the ledger validates
