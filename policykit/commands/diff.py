@@ -21,7 +21,7 @@ from policykit.compare.redline import FORMATS, cover_for, redlines
 from policykit.compare.versions import Trust, Version, version
 from policykit.core.load import load
 from policykit.core.validate import validate
-from policykit.errors import Problem, UsageError, did_you_mean
+from policykit.outputs import chosen_formats
 from policykit.outputs.tools import Converter
 from policykit.system.atomic import write_files
 from policykit.system.places import output_folder
@@ -64,9 +64,4 @@ def library_diff(root: Path | str, old: str, new: str) -> LibraryDiff:
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise UsageError([Problem("--format", message=f"unknown redline format '{f}'",
-                                  hint=did_you_mean(f, FORMATS) or f"choose from {','.join(FORMATS)}")
-                          for f in unknown] or [Problem("--format", message="no format given")])
-    return tuple(dict.fromkeys(formats))
+    return chosen_formats(formats, FORMATS, "redline format")

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Protocol, Sequence
 
 from policykit.core.render import RenderedDocument
-from policykit.errors import Problem, UsageError, did_you_mean
-from policykit.outputs import DEFAULT_FORMATS
+from policykit.outputs import DEFAULT_FORMATS, chosen_formats
 from policykit.outputs.docx_finish import finish_docx
 from policykit.outputs.docx_style import PRIMARY, lighten, reference_docx
 from policykit.outputs.pdf import typst_pdf
@@ -108,12 +107,7 @@ def parse_formats(formats: Sequence[str] | str | None) -> tuple[str, ...]:
         return DEFAULT_FORMATS
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in WRITERS]
-    if unknown or not formats:
-        raise UsageError([Problem("--format", message=f"unknown format '{f}'",
-                                  hint=did_you_mean(f, WRITERS) or f"choose from {','.join(WRITERS)}")
-                          for f in unknown] or [Problem("--format", message="no format given")])
-    return tuple(dict.fromkeys(formats))
+    return chosen_formats(formats, WRITERS)
 
 
 def produce(docs: Sequence[RenderedDocument], formats: Sequence[str],
