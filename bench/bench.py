@@ -4,17 +4,23 @@
     .venv/bin/python bench/bench.py --schools 10,100,500
 
 For each N it generates a trust from this repository's library (bench/synth.py), then runs,
-each as its own `python -m policykit` process:
+each as its own process (`python -m policykit`, or a script beside this one):
 
-    validate; cold build; no-op rebuild; rebuild after editing one clause;
-    rebuild after editing one school's settings; and the naive baseline (bench/naive.py)
+    cold build; the toolchain floor (bench/floor.py: the build's pandoc and Typst conversions
+    with no policykit code around them); no-op rebuild; rebuild after editing one clause;
+    rebuild after editing one school's settings; validate; status; site after a build with
+    nothing changed (the second of two runs); pack for one school; and the naive baseline
+    (bench/naive.py)
 
 and prints wall time, CPU time (the process and all its children), peak memory (the whole
 process tree, sampled), documents per second and how many cores other processes on the
 machine kept busy meanwhile (a shared machine slows the parallel build more than the serial
 baseline), then checks the targets. Every step runs on a copy of the policykit package
-taken at the start. With `--rounds R` the cold build and the baseline take turns R times and
-the fastest of each counts, so that a busy spell on a shared machine does not decide the ratio.
+taken at the start. With `--rounds R` the cold build, the floor and the baseline take turns
+R times and the fastest of each counts, so that a busy spell on a shared machine does not
+decide the ratio. validate, status, site and pack take turns the same way, max(R, 3) times
+(at least 3 whatever --rounds says: each takes a second or two, and their ratios to
+validate are targets), and the fastest of each counts.
 """
 
 from __future__ import annotations
@@ -38,7 +44,10 @@ from synth import generate  # noqa: E402
 HERE = Path(__file__).resolve().parent
 FORMATS = "md,docx,pdf,html"
 EDITED_CLAUSE = "clauses/safer-working-practice/swp-post16-position-of-trust.md"  # sixth forms only
-EDITED_SCHOOL = "settings/school-0003.yaml"
+SCHOOL = 3  # school-0003 (or the last, in a smaller trust): its settings are edited, its pack is timed
+MEETING = "2026-12-10"  # the pack's meeting date
+QUICK_ROUNDS = 3  # validate, status, site and pack: the fastest of at least this many runs each
+FLOOR, STATUS, SITE, PACK = "toolchain floor", "status", "site, nothing changed", "pack, one school"
 
 
 @dataclass(frozen=True)
@@ -214,8 +223,11 @@ def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, ser
               + (f"  rebuilt {result.rebuilt}" if result.rebuilt is not None else "") + est + rounds,
               file=sys.stderr, flush=True)
 
-    def step(name: str, argv: list[str], docs: int, expected: int | None = None, keep: bool = True) -> Step:
+    def step(name: str, argv: list[str], docs: int, expected: int | None = None, keep: bool = True,
+             says: str | None = None) -> Step:
         wall, cpu, peak, output, others = measure(argv)
+        if says is not None and says not in output:  # the step did not measure what its name says
+            sys.exit(f"{name}: expected {says!r} in the output of {' '.join(argv)}:\n{output}")
         rebuilt = rebuilt_count(output) if argv[3:4] == ["build"] else None
         result = Step(schools, docs, name, wall, cpu, peak, rebuilt, expected, others=others)
         if keep:
@@ -223,9 +235,16 @@ def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, ser
             report(result)
         return result
 
+    def fastest(runs: list[Step]) -> Step:
+        best = replace(min(runs, key=lambda s: s.wall), rounds=len(runs))
+        steps.append(best)
+        report(best)
+        return best
+
     docs = documents(root)
     sample = min(docs, baseline_max)
-    naive_out = work / f"naive-{schools}"
+    chosen = f"school-{min(SCHOOL, schools - 1):04d}"
+    naive_out, floor_out = work / f"naive-{schools}", work / f"floor-{schools}"
 
     def naive() -> Step:
         shutil.rmtree(naive_out, ignore_errors=True)
@@ -236,18 +255,24 @@ def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, ser
         return Step(schools, docs, "naive baseline", wall * scale, cpu * scale, peak,
                     estimated_from=sample if sample < docs else None, others=others)
 
+    def floor() -> Step:
+        shutil.rmtree(floor_out, ignore_errors=True)
+        result = step(FLOOR, [sys.executable, str(HERE / "floor.py"), str(out), str(floor_out), "--root", str(root),
+                              *(["--jobs", str(jobs)] if jobs else [])], docs, keep=False)
+        shutil.rmtree(floor_out, ignore_errors=True)
+        return result
+
     print(f"{schools} schools, {docs} documents ({root})", file=sys.stderr, flush=True)
-    step("validate", policykit("validate", "--root", str(root)), docs)
-    # The cold build and the baseline take turns, and the fastest of each counts: on a shared
-    # machine a neighbour only ever adds time, and taking turns exposes both to the same spells.
-    colds, naives = [], []
+    # The cold build, the floor and the baseline take turns, and the fastest of each counts: on a
+    # shared machine a neighbour only ever adds time, and taking turns exposes all to the same spells.
+    colds, floors, naives = [], [], []
     for _ in range(rounds):
         shutil.rmtree(out, ignore_errors=True)
         colds.append(step("cold build", build, docs, expected=docs, keep=False))
-        naives.append(naive())  # on the Markdown the cold build just wrote
-    cold = replace(min(colds, key=lambda s: s.wall), rounds=rounds)
-    steps.append(cold)
-    report(cold)
+        floors.append(floor())  # both on the Markdown the cold build just wrote
+        naives.append(naive())
+    cold, least = fastest(colds), fastest(floors)
+    print(f"  {'cold build / toolchain floor':<34} {cold.wall / least.wall:5.2f}x wall", file=sys.stderr, flush=True)
     if serial:
         serial_out = work / f"build-{schools}-serial"
         shutil.rmtree(serial_out, ignore_errors=True)
@@ -259,15 +284,37 @@ def run_trust(schools: int, work: Path, jobs: int | None, baseline_max: int, ser
     clause.write_text(clause.read_text(encoding="utf-8").rstrip("\n") + "\nAsk the DSL if you are unsure.\n",
                       encoding="utf-8")
     step("one clause edited", build, docs, expected=containing(out / "manifest.json", clause.stem))
-    school = root / EDITED_SCHOOL
+    school = root / "settings" / f"{chosen}.yaml"
     text = school.read_text(encoding="utf-8")
     head = re.search(r"^  head:\n    name: (.+)$", text, re.M)
     assert head, "no head teacher in the generated school"
     school.write_text(text.replace(head.group(0), head.group(0) + " Jr"), encoding="utf-8")
     step("one school's settings edited", build, docs, expected=of_school(out / "manifest.json", school.stem))
-    baseline = replace(min(naives, key=lambda s: s.wall), rounds=rounds)
-    steps.append(baseline)
-    report(baseline)
+
+    # The commands a trust runs between builds, with the builds done and nothing changed since.
+    # `site` has no option for the build folder (it uses ROOT/build), so it gets a copy of the
+    # bench's build there: the first (untimed) run checks it and records its own request, and
+    # the timed runs then find every download current, as after `policykit build; policykit site`.
+    # A copy rather than a build of its own: same state, a minute less at 100 schools.
+    shutil.rmtree(root / "build", ignore_errors=True)
+    shutil.copytree(out, root / "build", symlinks=True)
+    site = policykit("site", "--root", str(root), "--out", str(work / f"site-{schools}"))
+    step("site (warm-up)", site, docs, keep=False)
+    quick = {"validate": policykit("validate", "--root", str(root)),
+             STATUS: policykit("status", "--root", str(root)),
+             SITE: site,
+             PACK: policykit("pack", chosen, "--root", str(root), "--meeting", MEETING,
+                             "--out", str(work / f"pack-{schools}.pdf"))}
+    runs: dict[str, list[Step]] = {name: [] for name in quick}
+    for _ in range(max(rounds, QUICK_ROUNDS)):  # taking turns, as the builds do
+        for name, argv in quick.items():
+            # a second site run with nothing changed rewrites no page and no download
+            runs[name].append(step(name, argv, docs, keep=False, says=" 0 changed)" if name == SITE else None))
+    best = {name: fastest(r) for name, r in runs.items()}
+    for name in (STATUS, SITE, PACK):
+        print(f"  {name + ' / validate':<34} {best[name].wall / best['validate'].wall:5.2f}x wall",
+              file=sys.stderr, flush=True)
+    fastest(naives)
     return steps
 
 
@@ -284,11 +331,13 @@ def table(steps: list[Step], formats: int) -> str:
 
 
 TARGET_SCHOOLS = 100  # the issue's targets are set for a trust of this size and up
+QUICK_TARGET = 1.5  # status, site (nothing changed) and pack: at most this many times validate's wall time
 
 
 def targets(steps: list[Step]) -> list[tuple[str, bool | None, str]]:
     """(target, met, figures) for each schools count, and the growth from 100 to 500; met is
-    None for a figure reported without a target (the speed-up of a trust under 100 schools)."""
+    None for a figure reported without a target (the speed-up and the ratios to validate of a
+    trust under 100 schools, and the cold build against the toolchain floor)."""
     checks = []
     by = {(s.schools, s.name): s for s in steps}
     for n in sorted({s.schools for s in steps}):
@@ -299,16 +348,27 @@ def targets(steps: list[Step]) -> list[tuple[str, bool | None, str]]:
         else:  # start-up and the first batch weigh more in a small trust; the target is for 100
             checks.append((f"{n} schools: cold build faster than naive (no target under {TARGET_SCHOOLS})",
                            None, f"{ratio:.1f}x"))
-        noop = by[(n, "no-op rebuild")]
+        noop, val, floor = by[(n, "no-op rebuild")], by[(n, "validate")], by.get((n, FLOOR))
         if n <= 100:
             checks.append((f"{n} schools: no-op rebuild < 1.5 s", noop.wall < 1.5, f"{noop.wall:.2f} s"))
-            val = by[(n, "validate")]
             checks.append((f"{n} schools: validate < 2 s", val.wall < 2, f"{val.wall:.2f} s"))
         for name in ("no-op rebuild", "one clause edited", "one school's settings edited"):
             s = by[(n, name)]
             checks.append((f"{n} schools: {name} rebuilds exactly {s.expected}", s.rebuilt == s.expected,
                            f"{s.rebuilt}"))
-        peak = max(s.peak_mib for s in steps if s.schools == n and s.name != "naive baseline")
+        for name in (STATUS, SITE, PACK):
+            s, ratio = by[(n, name)], by[(n, name)].wall / val.wall
+            figure = f"{ratio:.2f}x ({s.wall:.2f} s / {val.wall:.2f} s)"
+            if n >= TARGET_SCHOOLS:
+                checks.append((f"{n} schools: {name} <= {QUICK_TARGET}x validate", ratio <= QUICK_TARGET, figure))
+            else:
+                checks.append((f"{n} schools: {name} / validate (no target under {TARGET_SCHOOLS})", None, figure))
+        if floor is not None:  # how close the build comes to pandoc and Typst alone: no target
+            figure = (f"{cold.wall / floor.wall:.2f}x ({cold.wall:.2f} s / {floor.wall:.2f} s; "
+                      f"CPU {cold.cpu / floor.cpu:.2f}x)")
+            checks.append((f"{n} schools: cold build / toolchain floor", None, figure))
+        # policykit's own peak: the baseline and the floor are other programs
+        peak = max(s.peak_mib for s in steps if s.schools == n and s.name not in ("naive baseline", FLOOR))
         checks.append((f"{n} schools: peak memory < 1 GiB", peak < 1024, f"{peak:.0f} MiB"))
     if (100, "cold build") in by and (500, "cold build") in by:
         # cost is CPU time: wall time also moves with whatever else the machine is running
@@ -328,8 +388,8 @@ def main() -> None:
                         help="time the baseline on at most this many documents and scale up [500]")
     parser.add_argument("--serial", action="store_true", help="also time a cold build with --jobs 1")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="time the cold build and the baseline this many times, taking turns, "
-                             "and count the fastest of each [1]")
+                        help="time the cold build, the floor and the baseline this many times, taking turns, "
+                             "and count the fastest of each; validate, status, site and pack at least 3 times [1]")
     args = parser.parse_args()
     counts = [int(n) for n in args.schools.split(",") if n.strip()]
     work = args.work or Path(tempfile.mkdtemp(prefix="policykit-bench-"))
