@@ -403,7 +403,7 @@ def main() -> None:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     import policykit
-    from policykit.outputs.tools import pandoc_version
+    from policykit.outputs.pandoc import pandoc_version
 
     load_after = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     print(f"\npolicykit {policykit.__version__}, pandoc {pandoc_version()}, Python {sys.version.split()[0]}, "

@@ -33,8 +33,8 @@ import yaml
 
 from policykit.model import template_colours
 from policykit.outputs.formats import WRITERS
+from policykit.outputs.pandoc import READER, pandoc_path
 from policykit.outputs.parallel import default_jobs
-from policykit.outputs.tools import READER, pandoc_path
 from policykit.system.assets import asset
 
 FORMATS = {"docx": "docx", "pdf": "typ", "html": "html"}  # policykit's writer -> the file pandoc writes here

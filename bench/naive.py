@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from policykit.outputs.tools import pandoc_path
+from policykit.outputs.pandoc import pandoc_path
 
 
 def markdown_files(build: Path, sample: int | None = None) -> list[Path]:

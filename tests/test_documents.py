@@ -23,7 +23,7 @@ from policykit.core.render import render
 from policykit.core.resolve import resolve
 from policykit.outputs.docx_fonts import FONT_FILES, obfuscate
 from policykit.outputs.formats import produce
-from policykit.outputs.tools import Pandoc
+from policykit.outputs.pandoc import Pandoc
 from tests.conftest import TRUST, mini_files, write_tree
 from tests.pdfua_check import empty_headings, pdfua_problems
 from tests.readers import (

@@ -16,7 +16,7 @@ from policykit.core.resolve import resolve
 from policykit.core.validate import validate
 from policykit.incremental.builder import BuildRequest, BuildResult, Progress
 from policykit.incremental.shards import merge
-from policykit.outputs.tools import Converter
+from policykit.outputs.pandoc import Converter
 from policykit.system.locks import build_lock
 from policykit.system.places import output_folder
 

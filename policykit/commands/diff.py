@@ -22,7 +22,7 @@ from policykit.compare.versions import Trust, Version, version
 from policykit.core.load import load
 from policykit.core.validate import validate
 from policykit.outputs import chosen_formats
-from policykit.outputs.tools import Converter
+from policykit.outputs.pandoc import Converter
 from policykit.system.atomic import write_files
 from policykit.system.places import output_folder
 

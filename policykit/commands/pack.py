@@ -15,7 +15,7 @@ from policykit.core.render import render
 from policykit.core.resolve import resolve
 from policykit.core.validate import validate
 from policykit.errors import Problem, UsageError, did_you_mean
-from policykit.outputs.tools import Converter, Pandoc
+from policykit.outputs.pandoc import Converter, Pandoc
 from policykit.reports.pack import PackResult, meeting_body, pack_markdown, pack_pdf, select
 from policykit.reports.redlines import redlines_for
 from policykit.reports.status import status_of

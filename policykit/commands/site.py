@@ -23,7 +23,7 @@ from policykit.core.resolve import resolve
 from policykit.core.validate import validate
 from policykit.errors import OutputError, Problem
 from policykit.incremental.builder import BuildRequest
-from policykit.outputs.tools import Converter, Pandoc
+from policykit.outputs.pandoc import Converter, Pandoc
 from policykit.reports.redlines import redlines_for
 from policykit.reports.site import DOWNLOADS, MARKER, SiteResult, download_name, marker, site_pages
 from policykit.reports.status import status_of

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from policykit.errors import PolicykitError, Problem
-from policykit.outputs.tools import READER, pandoc_path
+from policykit.outputs.pandoc import READER, pandoc_path
 from policykit.system.assets import asset
 
 Node = dict[str, Any]

@@ -38,7 +38,7 @@ from policykit.compare.visual import html_ins, html_styles, typst_styles, visual
 from policykit.core.render import RenderedDocument
 from policykit.dates import long_date, noon_epoch
 from policykit.outputs.formats import WRITERS
-from policykit.outputs.tools import Converter, Job, Pandoc
+from policykit.outputs.pandoc import Converter, Job, Pandoc
 from policykit.templating.markdown import yamlstr
 
 FORMATS = ("docx", "html", "pdf")

@@ -34,8 +34,8 @@ from policykit.incremental.manifest import (
 from policykit.incremental.shards import Shard, parse_shard
 from policykit.incremental.statcache import StatCache
 from policykit.outputs import DEFAULT_FORMATS
+from policykit.outputs.pandoc import Converter, Pandoc
 from policykit.outputs.parallel import convert, default_jobs
-from policykit.outputs.tools import Converter, Pandoc
 from policykit.system.atomic import Staging
 
 Progress = Callable[[int, int, str], None]

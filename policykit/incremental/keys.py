@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from policykit.outputs.tools import Converter
+from policykit.outputs.pandoc import Converter
 from policykit.system.assets import PACKAGE
 from policykit.system.places import APPROVALS
 

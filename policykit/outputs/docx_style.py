@@ -24,7 +24,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 
 from policykit.outputs.docx_fonts import FONT
-from policykit.outputs.tools import pandoc_path
+from policykit.outputs.pandoc import pandoc_path
 from policykit.system import processes, tempdirs
 
 PRIMARY, ACCENT = "1F4E79", "2E7D32"  # the templates' defaults when a trust gives no colours

@@ -15,8 +15,8 @@ from policykit.core.render import RenderedDocument
 from policykit.outputs import DEFAULT_FORMATS, chosen_formats
 from policykit.outputs.docx_finish import finish_docx
 from policykit.outputs.docx_style import PRIMARY, lighten, reference_docx
+from policykit.outputs.pandoc import Converter, Job, Output
 from policykit.outputs.pdf import typst_pdf
-from policykit.outputs.tools import Converter, Job, Output
 from policykit.system.assets import asset
 
 

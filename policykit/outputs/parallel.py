@@ -15,7 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
-from policykit.outputs.tools import Converter
+from policykit.outputs.pandoc import Converter
 from policykit.system import processes
 
 if TYPE_CHECKING:

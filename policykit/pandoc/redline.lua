@@ -4,7 +4,7 @@
 --   parse: items are Markdown texts; out gets a JSON list of pandoc JSON documents
 --   write: items are JSON lists of pandoc blocks; out gets a JSON list of Markdown texts
 -- policykit diffs the parsed documents (not the Markdown source), so a change never
--- splits an escape or inline markup; the redline is written back as Markdown for outputs/tools.py.
+-- splits an escape or inline markup; the redline is written back as Markdown for outputs/pandoc.py.
 local function slurp(path)
   local f = assert(io.open(path, 'rb'))
   local text = f:read('a')

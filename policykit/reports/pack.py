@@ -39,8 +39,8 @@ from policykit.dates import long_date, noon_epoch
 from policykit.governance.scheme import body_name
 from policykit.governance.standing import AWAITING, CHANGED_SINCE_APPROVAL, DUE, OVERDUE
 from policykit.model import Approval, Project
+from policykit.outputs.pandoc import Converter, Job, Output
 from policykit.outputs.pdf import typst_pdf
-from policykit.outputs.tools import Converter, Job, Output
 from policykit.reports.redlines import Redline
 from policykit.reports.status import Status, StatusRow
 from policykit.system.assets import asset

@@ -36,7 +36,7 @@ from policykit.core.resolve import Plan
 from policykit.dates import MONTHS, add_months, long_date
 from policykit.governance.standing import APPROVED, AWAITING, CHANGED_SINCE_APPROVAL, DRAFT, DUE, OVERDUE
 from policykit.model import SECTIONS, Policy, Project
-from policykit.outputs.tools import Converter
+from policykit.outputs.pandoc import Converter
 from policykit.reports.redlines import Redline
 from policykit.reports.site_html import clause_anchors, fragments, policy_markdown
 from policykit.reports.site_style import STATE_COLOURS, state_class, stylesheet

@@ -17,8 +17,8 @@ from typing import Mapping, Sequence
 
 from policykit.core.frame import without_banner
 from policykit.core.render import RenderedDocument
+from policykit.outputs.pandoc import Converter, Job, Output
 from policykit.outputs.parallel import batches, default_jobs
-from policykit.outputs.tools import Converter, Job, Output
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
 _TH = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")

@@ -11,12 +11,12 @@ import json
 import re
 from typing import Any
 
-# Characters with inline meaning in pandoc Markdown (reader: READER in outputs/tools.py, which
+# Characters with inline meaning in pandoc Markdown (reader: READER in outputs/pandoc.py, which
 # turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
 # at the beginning of a line.
 
 
-# Characters with inline meaning in pandoc Markdown (reader: READER in outputs/tools.py, which
+# Characters with inline meaning in pandoc Markdown (reader: READER in outputs/pandoc.py, which
 # turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
 # at the beginning of a line.
 _INLINE = re.compile(r"([\\`*_{}\[\]<>|~^&])")
