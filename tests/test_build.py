@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import docx
@@ -189,3 +190,18 @@ def test_a_build_that_fails_validation_creates_nothing(mini):
     with pytest.raises(policykit.PolicykitError):
         policykit.build(root)
     assert not (root / "build").exists()
+
+
+def test_the_same_trust_in_two_folders_builds_the_same_bytes(example_trust, example_build, tmp_path):
+    """No path of the machine in any output, nor in the manifest's keys: a trust checked out in two
+    folders builds byte-identical files (the stat cache, which records inodes, is not an output)."""
+    other = tmp_path / "elsewhere" / "deeper"
+    shutil.copytree(example_trust / "clauses", other / "clauses")
+    shutil.copytree(example_trust / "settings", other / "settings")
+    policykit.build(other)
+    theirs = {p.relative_to(other / "build"): p for p in (other / "build").rglob("*") if p.is_file()
+              and p.name != ".policykit-stat.json"}
+    assert len(theirs) >= 80 + 1  # 20 documents in 4 formats (and the versions in force), the manifest
+    different = [str(rel) for rel, path in theirs.items() if (example_build / rel).read_bytes() != path.read_bytes()]
+    assert not different
+    assert str(example_trust) not in (example_build / "manifest.json").read_text()

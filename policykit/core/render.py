@@ -7,7 +7,7 @@ document's approval standing, key people (people.py) and document control.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Mapping
 
@@ -47,7 +47,10 @@ class RenderedDocument:
     content: Mapping[str, Any] | None = None  # that text, clause by clause
     standing: Standing | None = None  # where this text stands against the approval ledger
     issued: date | None = None  # the library release date
-    logo: str | None = None  # absolute path of the trust's logo (settings trust.logo), if it has one
+    # absolute path of the trust's logo (settings trust.logo), if it has one: left out of the build's
+    # keys (the same trust in another folder is the same document), which the logo's bytes and its
+    # name in the settings are in already
+    logo: str | None = field(default=None, metadata={"key": False})
     # The first day this text would read differently with nothing else changed: the day after its
     # approval or review falls due, when it starts saying "(overdue)". None: no date changes it.
     changes_on: date | None = None

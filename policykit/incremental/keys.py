@@ -139,7 +139,9 @@ def fingerprint(value: Any, memo: Memo) -> bytes:
     kind = type(value)
     names = _FIELDS.get(kind, _UNSEEN)
     if names is _UNSEEN:
-        names = _FIELDS[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
+        # a field marked key=False (an absolute path on this machine) is covered by another key
+        names = _FIELDS[kind] = tuple(f.name for f in fields(kind) if f.metadata.get("key", True)) \
+            if is_dataclass(kind) else None
     if names is not None:
         parts = [kind.__qualname__.encode("utf-8")]
         for name in names:

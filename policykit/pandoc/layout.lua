@@ -117,7 +117,12 @@ local function docx(doc, vars)
   if vars.logo then
     local alt = inlines(meta.trust):clone()
     alt:insert(pandoc.Str(' logo'))
-    cover:insert(styled('Cover Logo', {pandoc.Image(alt, vars.logo, '', pandoc.Attr('', {}, {height = '2cm'}))}))
+    -- the picture goes in under its file name alone: Word records an image's source in the file,
+    -- and the builder's own path would make the same trust build different bytes on each machine
+    local name = tostring(vars.logo):match('[^/\\]+$')
+    local mime, contents = pandoc.mediabag.fetch(tostring(vars.logo))
+    pandoc.mediabag.insert(name, mime, contents)
+    cover:insert(styled('Cover Logo', {pandoc.Image(alt, name, '', pandoc.Attr('', {}, {height = '2cm'}))}))
   end
   cover:insert(styled('Cover Trust', inlines(meta.trust)))
   cover:insert(styled('Cover Title', inlines(meta.title)))
