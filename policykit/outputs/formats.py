@@ -7,6 +7,7 @@ its file. Markdown -> DOCX, Typst and HTML share one parsed document per policy.
 from __future__ import annotations
 
 import base64
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -90,6 +91,10 @@ class HtmlWriter:
         # headings move down a level (the page title is the <h1>), so contents go one deeper
         return Output("html5", template=asset("templates/policy.html"), number_sections=True, toc=True,
                       toc_depth=3, variables={**doc.colours, "colour-shade": "#" + lighten(primary(doc), 0.85),
+                                              # a template variable goes in as it is: escaped here
+                                              # for the attribute it fills (a quote in a name)
+                                              "description-meta": html.escape(f"{doc.title} for {doc.school}",
+                                                                              quote=True),
                                               **({"logo-data": data_uri(doc.logo)} if doc.logo else {})})
 
     def finish(self, doc: RenderedDocument, converted: bytes | None) -> bytes:

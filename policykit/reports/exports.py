@@ -27,8 +27,17 @@ def to_csv(rows: Sequence[StatusRow]) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(_plain(row))
+        writer.writerow({k: _cell(v) for k, v in _plain(row).items()})
     return out.getvalue()
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as the text it is: one that would start a formula
+    (=, +, -, @, a tab or carriage return) gets a leading apostrophe, as OWASP advises."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA) else value
 
 
 def to_json(report: Status) -> str:
@@ -58,11 +67,14 @@ def acknowledgement_list(report: Status, out: Path, fmt: str) -> str:
               "approved_on", "pdf", "docx"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(items)
+    writer.writerows({k: _cell(v) for k, v in item.items()} for item in items)
     return buffer.getvalue()
 
 
 def _ics_text(value: str) -> str:
+    """RFC 5545 TEXT: backslash, ';' and ',' escaped, and every line break (CR LF, LF or a lone
+    CR, which would end the line early) written as '\\n'."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

@@ -14,13 +14,11 @@ from typing import Any
 # Characters with inline meaning in pandoc Markdown (reader: READER in outputs/pandoc.py, which
 # turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
 # at the beginning of a line.
-
-
-# Characters with inline meaning in pandoc Markdown (reader: READER in outputs/pandoc.py, which
-# turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
-# at the beginning of a line.
 _INLINE = re.compile(r"([\\`*_{}\[\]<>|~^&])")
 _LINE_START = re.compile(r"^(\s*)(\d*)([#+\-=:]|(?<=\d)[.)](?=\s|$))")
+# pandoc's other list markers (fancy_lists): a letter or a roman numeral before '.' or ')', and
+# any marker in parentheses: 'A.  Patel', 'a) pupils', 'iv.', '(1)' would each start a list
+_FANCY = re.compile(r"^(\s*)(?:(\()(?=(?:[A-Za-z]|[ivxlcdmIVXLCDM]+|\d+)\))|([A-Za-z]|[ivxlcdmIVXLCDM]+)([.)])(?=\s|$))")
 
 
 class Markdown(str):
@@ -38,7 +36,13 @@ def escape(value: Any) -> str:
     text = " ".join(str(value).splitlines())
     if _INLINE.search(text):  # most values have nothing to escape: skip sub's costly replacement
         text = _INLINE.sub(r"\\\1", text)
-    return _LINE_START.sub(r"\1\2\\\3", text) if _LINE_START.search(text) else text
+    text = _LINE_START.sub(r"\1\2\\\3", text) if _LINE_START.search(text) else text
+    return _FANCY.sub(_fancy, text, count=1) if _FANCY.search(text) else text
+
+
+def _fancy(match: re.Match[str]) -> str:
+    lead, paren, marker, delimiter = match.groups()
+    return f"{lead}\\(" if paren else f"{lead}{marker}\\{delimiter}"
 
 
 def yamlstr(value: Any) -> Markdown:
