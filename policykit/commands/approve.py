@@ -19,6 +19,7 @@ from policykit.core.load import load
 from policykit.core.render import RenderedDocument, render, render_document
 from policykit.core.resolve import resolve
 from policykit.core.validate import validate
+from policykit.core.validate.ledger import record_problems
 from policykit.errors import OutputError, PolicykitError, Problem, UsageError
 from policykit.governance.archive import archive_path
 from policykit.governance.ledger import LEDGER, append, chain_problems, locked, read_ledger, to_approval
@@ -75,6 +76,11 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         "policy_version": plan_doc.policy.version, "library_release": plan_doc.library_release,
         "clauses": dict(sorted(doc.clause_versions.items())),
     }
+    refused = record_problems(root, fields)
+    if refused:  # a record the ledger's own rules would reject would stop every later command
+        options = {"minute": "--minute", "recorded_by": "--by", "date": "--date", "body": "--body"}
+        raise UsageError([Problem(options.get(p.key.split(".")[0], p.key or "approve"), message=p.message,
+                                  hint=p.hint) for p in refused])
     ledger = root / LEDGER
     with locked(ledger):
         lines = read_ledger(ledger, lock=False)

@@ -1,0 +1,46 @@
+"""No recorded decision can stop the trust: `approve` refuses what the ledger's own rules would
+later reject, and a record dated in the future is reported."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+import policykit
+from policykit.governance.ledger import LEDGER, canonical, record_hash
+
+TODAY = date(2026, 1, 10)
+
+
+@pytest.mark.parametrize("minute, by, refused", [
+    ("x" * 300, "Clerk", "--minute: is too long (at most 200 characters)"),
+    ("LGB/1", "Clerk\x07", "--by: contains U+0007, a control character"),
+    ("LGB/1 \U0001F3EB", "Clerk", "--minute: contains '\U0001F3EB' (U+1F3EB SCHOOL), a character the PDF's fonts"),
+    ("LGB/1", "x" * 201, "--by: is too long (at most 200 characters)"),
+])
+def test_approve_refuses_a_record_the_ledger_would_reject(mini, minute, by, refused):
+    root = mini()
+    policykit.build(root, formats="md")
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.approve(root, "alpha", "remote", "board", date(2026, 1, 5), minute, by, today=TODAY)
+    assert err.value.exit_code == 2
+    assert any(str(p).startswith(refused) for p in err.value.problems), [str(p) for p in err.value.problems]
+    assert not (root / "settings" / "approvals").exists()  # nothing written: neither ledger nor archive
+    policykit.validate(root)  # and every later command still works
+    policykit.status(root, TODAY)
+
+
+def test_a_record_recorded_in_the_future_is_reported(mini):
+    root = mini()
+    policykit.build(root, formats="md")
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 1, 5), "LGB/1", "Clerk", today=TODAY)
+    ledger = root / LEDGER
+    record = json.loads(ledger.read_text())
+    record.update(date="2099-01-05", recorded_on="2099-01-06")
+    record["hash"] = record_hash(record)  # a consistent chain: only the dates are wrong
+    ledger.write_text(canonical(record) + "\n")
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    assert any("record 1: is dated 2099-01-05 and recorded on 2099-01-06" in str(p) for p in err.value.problems)
