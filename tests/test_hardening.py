@@ -44,3 +44,18 @@ def test_a_record_recorded_in_the_future_is_reported(mini):
     with pytest.raises(policykit.PolicykitError) as err:
         policykit.validate(root)
     assert any("record 1: is dated 2099-01-05 and recorded on 2099-01-06" in str(p) for p in err.value.problems)
+
+
+def test_the_sweep_removes_only_policykit_s_own_leftovers(mini):
+    root = mini()
+    policykit.build(root, formats="md")
+    out = root / "build"
+    ours = [out / "alpha" / ".remote.docx.k3x9_2ab.tmp", out / ".manifest.json.abcdefgh.tmp"]
+    theirs = [out / ".notes.tmp", out / "alpha" / ".draft.odt.abcdefgh.tmp", out / "mine" / "deep" / "x" / ".a.md.abcdefgh.tmp",
+              out / "alpha" / "remote-backup.tmp"]
+    for path in ours + theirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("left here")
+    policykit.build(root, formats="md", force=True)
+    assert not any(p.exists() for p in ours)
+    assert all(p.read_text() == "left here" for p in theirs)

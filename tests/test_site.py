@@ -105,7 +105,7 @@ def test_pages_and_layout(built, trust):
                 assert copy.read_bytes() == (trust / "build" / sid / f"{pid}.{kind}").read_bytes()
     # a redline page exactly where an approved text has since changed
     assert [r for r in rel if r.endswith("redline.html")] == ["alpha/remote/redline.html", "beta/remote/redline.html"]
-    assert json.loads((out / MARKER).read_text()) == rel
+    assert sorted(json.loads((out / MARKER).read_text())["files"]) == rel
 
 
 def test_dashboard_states_totals_and_timeline(built):
@@ -260,14 +260,31 @@ def test_same_inputs_same_site(built, trust, tmp_path):
 
 
 def test_files_of_an_earlier_run_are_removed_and_others_kept(trust, tmp_path):
+    import hashlib
+
     out = tmp_path / "s"
     out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.html").write_text("someone's")
+    (out / "linked").symlink_to(elsewhere)
     (out / "old.html").write_text("stale")
+    (out / "edited.html").write_text("edited since")
     (out / "mine.txt").write_text("not the site's")
-    (out / MARKER).write_text(json.dumps(["old.html"]))
+
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    # the record names a page as written, one edited since, one through a symlink, and one outside
+    (out / MARKER).write_text(json.dumps({"files": {
+        "old.html": digest("stale"), "edited.html": digest("as written"), "linked/precious.html": digest("someone's"),
+        "../elsewhere/precious.html": digest("someone's")}}))
     result = site(trust, out=out, as_of=AS_OF)
     assert result.removed == (out / "old.html",)
-    assert not (out / "old.html").exists() and (out / "mine.txt").exists()
+    assert not (out / "old.html").exists() and (out / "mine.txt").exists() and (out / "edited.html").exists()
+    assert (elsewhere / "precious.html").read_text() == "someone's"
+    (out / MARKER).write_text(json.dumps(["mine.txt"]))  # a record not as policykit writes it: nothing goes
+    assert site(trust, out=out, as_of=AS_OF).removed == () and (out / "mine.txt").exists()
 
 
 def test_cli(trust, tmp_path):

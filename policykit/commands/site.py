@@ -23,6 +23,7 @@ from policykit.core.resolve import resolve
 from policykit.core.validate import validate
 from policykit.errors import OutputError, Problem
 from policykit.incremental.builder import BuildRequest
+from policykit.incremental.manifest import read_manifest, sha256
 from policykit.outputs.pandoc import Converter, Pandoc
 from policykit.reports.redlines import redlines_for
 from policykit.reports.site import DOWNLOADS, MARKER, SiteResult, download_name, marker, site_pages
@@ -71,7 +72,12 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
     links = {out_dir / download_name(doc, kind, force): built_files[(key, kind)]
              for doc, key, force in keys for kind, _ in DOWNLOADS}
     paths = sorted([*files, *links])
-    files[out_dir / MARKER] = marker(p.relative_to(out_dir).as_posix() for p in paths)
+    recorded = read_manifest(built.out).documents
+    written = {path.relative_to(out_dir).as_posix(): sha256(data) for path, data in files.items()}
+    written.update({path.relative_to(out_dir).as_posix(): recorded[key].outputs[kind].sha256
+                    for doc, key, force in keys for kind, _ in DOWNLOADS
+                    for path in (out_dir / download_name(doc, kind, force),)})
+    files[out_dir / MARKER] = marker(written)
     removed = _stale(out_dir, set(paths))
     changed = write_files(files, links=links)
     for path in removed:
@@ -89,16 +95,26 @@ def _size(path: Path) -> int:
 
 
 def _stale(out: Path, keep: set[Path]) -> list[Path]:
-    """Files an earlier run of `site` wrote that this run does not: only those it listed itself."""
+    """Files an earlier run of `site` wrote that this run does not: only those its record lists,
+    inside the site folder with no symbolic link on the way, and still as it wrote them (a file
+    edited or replaced since is someone else's now, and stays)."""
     try:
         listed = json.loads((out / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
+    files = listed.get("files") if isinstance(listed, dict) else None
+    folder = out.resolve()
     stale = []
-    for rel in listed if isinstance(listed, list) else []:
+    for rel, digest in files.items() if isinstance(files, dict) else ():
         path = out / str(rel)
-        if ".." not in Path(str(rel)).parts and path not in keep and path.is_file():
-            stale.append(path)
+        if path in keep or not isinstance(digest, str) or ".." in Path(str(rel)).parts or Path(str(rel)).is_absolute():
+            continue
+        try:
+            steps = [out.joinpath(*Path(str(rel)).parts[:i]) for i in range(1, len(Path(str(rel)).parts) + 1)]
+            if any(step.is_symlink() for step in steps) or folder not in path.resolve().parents or not path.is_file():
+                continue
+            if sha256(path.read_bytes()) == digest:
+                stale.append(path)
+        except OSError:
+            continue
     return sorted(stale)
-
-

@@ -114,9 +114,10 @@ def site_pages(plan: Plan, docs: Sequence[RenderedDocument], report: Status, red
     return files
 
 
-def marker(made: Iterable[str]) -> bytes:
-    """The site's record of the files it made (relative paths), written beside them."""
-    return (json.dumps(sorted(made), indent=1) + "\n").encode("utf-8")
+def marker(made: Mapping[str, str]) -> bytes:
+    """The site's record of the files it made (relative path -> sha256 of what it wrote), kept
+    beside them: the next run removes a file it no longer makes only if it is still as written."""
+    return (json.dumps({"files": dict(sorted(made.items()))}, indent=1) + "\n").encode("utf-8")
 
 
 def _fragments(converter: Converter, entries: Mapping[tuple[str, str], _Doc],

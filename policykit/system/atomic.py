@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import queue
+import re
 import secrets
 import tempfile
 import threading
@@ -20,6 +21,10 @@ from typing import Mapping
 
 from policykit.errors import OutputError, Problem
 from policykit.system.signals import deferred
+
+# The names of the temporary files staging writes, beside their targets: mkstemp's eight random
+# characters between the target's name and '.tmp'. Only files named so are swept (locks.py).
+TEMPORARY = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
 
 
 class Staging:
@@ -63,7 +68,7 @@ class Staging:
             if path.exists() and os.path.samefile(path, source):
                 return
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"  # named as mkstemp names them
             os.link(source, tmp)
         except OSError:
             try:

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Iterator
 
 from policykit.errors import OutputError
-from policykit.system.atomic import os_problem
+from policykit.system.atomic import TEMPORARY, os_problem
+
+MADE = {".md", ".docx", ".pdf", ".html", ".json"}  # what a build writes (the manifest is .json)
 
 
 def _lock_path(out_dir: Path) -> Path:
@@ -44,8 +46,17 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 
 def _sweep(out_dir: Path) -> None:
-    for tmp in out_dir.rglob(".*.tmp"):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    """Remove the temporary files a killed build left: only where a build writes (the output
+    folder, each school's folder and its in-force folder), only under the names staging gives
+    them, and only for the kinds of file a build makes. Anything else is not policykit's."""
+    if not out_dir.is_dir():
+        return
+    for pattern in ("*", "*/*", "*/*/*"):
+        for tmp in out_dir.glob(pattern):
+            match = TEMPORARY.match(tmp.name)
+            if not match or tmp.is_symlink() or not tmp.is_file() or Path(match["target"]).suffix not in MADE:
+                continue
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
