@@ -59,3 +59,33 @@ def test_the_sweep_removes_only_policykit_s_own_leftovers(mini):
     policykit.build(root, formats="md", force=True)
     assert not any(p.exists() for p in ours)
     assert all(p.read_text() == "left here" for p in theirs)
+
+
+@pytest.mark.parametrize("logo, make, message", [
+    ("../../secret.png", None, "'../../secret.png' is outside settings/"),
+    ("/etc/hostname", None, "is not in the expected form"),  # the schema's pattern refuses it first
+    ("images/link.png", "symlink", "settings/images/link.png is a symbolic link"),
+    ("images/notes.txt", "text", "is not in the expected form"),
+    ("images/fake.png", "text", "settings/images/fake.png is not the PNG image its name says"),
+    ("images.png", "folder", "settings/images.png is not a file"),
+])
+def test_the_logo_is_an_image_inside_settings(mini, tmp_path, logo, make, message):
+    from tests.conftest import TRUST
+
+    root = mini({"settings/trust.yaml": TRUST.replace("  board: Board of Trustees\n",
+                                                      f"  board: Board of Trustees\n  logo: {logo}\n")})
+    images = root / "settings" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    if make == "symlink":
+        (root / "settings" / logo).symlink_to(outside)
+    elif make == "text":
+        (root / "settings" / logo).write_text("not an image")
+    elif make == "folder":
+        (root / "settings" / logo).mkdir()
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    assert any(p.key == "trust.logo" and message in p.message for p in err.value.problems), \
+        [str(p) for p in err.value.problems]
+    assert not (root / "build").exists()

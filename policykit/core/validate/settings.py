@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Mapping
 
 from policykit.core import schema
@@ -26,8 +27,9 @@ def trust_settings(sources: Sources, problems: list[Problem]) -> dict[str, Any] 
         problems.extend(_option_problems(doc, defaults["options"], options, ("defaults", "options")))
     if found:
         return None
-    if (logo := doc.data["trust"].get("logo")) and not (doc.path.parent / logo).is_file():
-        problems.append(doc.problem(("trust", "logo"), f"no file settings/{logo}"))
+    if logo := doc.data["trust"].get("logo"):
+        problems.extend(doc.problem(("trust", "logo"), message, hint) for message, hint in asset_problems(
+            doc.path.parent, str(logo)))
     return doc.data
 
 
@@ -108,3 +110,37 @@ def _option_problems(doc: YamlDoc, given: Mapping[str, Any], options: Mapping[st
         else:
             problems.extend(option_value(doc, base + (name,), value, options[name]))
     return problems
+
+
+IMAGES = {".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+          ".svg": (b"<svg", b"<?xml")}
+MAX_IMAGE_BYTES = 5 * 2**20
+
+
+def asset_problems(settings: Path, name: str) -> list[tuple[str, str]]:
+    """Why a file a setting names (the logo) cannot be used: it must be inside settings/, reached
+    through no symbolic link, a regular file of a supported image kind, and of a sensible size
+    (its bytes go into every document: nothing outside the trust may)."""
+    hint = "put the image in settings/ (for example settings/images/logo.png) and name it from there"
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts:
+        return [(f"'{name}' is outside settings/", hint)]
+    path = settings / rel
+    steps = [settings.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts) + 1)]
+    if any(step.is_symlink() for step in steps):
+        return [(f"settings/{name} is a symbolic link", "use the image file itself, not a link to it")]
+    if not path.exists():
+        return [(f"no file settings/{name}", hint)]
+    if not path.is_file():
+        return [(f"settings/{name} is not a file", hint)]
+    kinds = IMAGES.get(path.suffix.lower())
+    if kinds is None:
+        return [(f"settings/{name} is not a PNG, JPEG or SVG image", "use a .png, .jpg or .svg file")]
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        return [(f"settings/{name} is larger than {MAX_IMAGE_BYTES // 2**20} MB", "use a smaller image")]
+    with open(path, "rb") as handle:
+        start = handle.read(256).lstrip()
+    if not start.startswith(kinds) and not (path.suffix.lower() == ".svg" and b"<svg" in start):
+        return [(f"settings/{name} is not the {path.suffix.lower()[1:].upper()} image its name says",
+                 "export the logo again as PNG, JPEG or SVG")]
+    return []
