@@ -181,7 +181,11 @@ def test_ledger_whose_hash_matches_no_built_text(mini):
 
     record["hash"] = record_hash(record)  # a consistent record, for some other text
     ledger.write_text(canonical(record) + "\n")
-    assert states(root, date(2026, 1, 1))["alpha/remote"] == "changed since approval"
+    # the chain is consistent, but the archived text the real record wrote is now named by none
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    assert all("is an approved text that no ledger record names" in p.message for p in err.value.problems)
+    assert len(err.value.problems) == 2  # its .json and its .md
 
 
 @pytest.mark.parametrize("tamper, message", [

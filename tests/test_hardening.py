@@ -89,3 +89,39 @@ def test_the_logo_is_an_image_inside_settings(mini, tmp_path, logo, make, messag
     assert any(p.key == "trust.logo" and message in p.message for p in err.value.problems), \
         [str(p) for p in err.value.problems]
     assert not (root / "build").exists()
+
+
+def test_an_approval_whose_ledger_write_fails_leaves_the_archive_as_it_was(mini, monkeypatch):
+    from policykit.commands import approve as command
+    from policykit.errors import OutputError, Problem
+
+    root = mini()
+    policykit.build(root, formats="md")
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 1, 5), "LGB/1", "Clerk", today=TODAY)
+    archive = root / "settings" / "approvals" / "texts"
+    before = {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()}
+    ledger = (root / LEDGER).read_bytes()
+
+    def full(*args: object) -> None:
+        raise OutputError(Problem(str(root / LEDGER), message="the disk is full; nothing was changed"))
+
+    monkeypatch.setattr(command, "append", full)
+    with pytest.raises(OutputError):  # a review re-approving the same text rewrites its archived .md
+        policykit.approve(root, "alpha", "remote", "board", date(2026, 1, 8), "LGB/2", "Clerk", today=TODAY)
+    assert {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()} == before
+    assert (root / LEDGER).read_bytes() == ledger
+    policykit.validate(root)  # no tampering to report
+
+
+@pytest.mark.parametrize("keep", [1, 0])
+def test_removing_the_last_record_or_every_record_is_reported(mini, keep):
+    root = mini()
+    policykit.build(root, formats="md")
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 1, 5), "LGB/1", "Clerk", today=TODAY)
+    policykit.approve(root, "beta", "remote", "board", date(2026, 1, 6), "LGB/2", "Clerk", today=TODAY)
+    ledger = root / LEDGER
+    ledger.write_text("".join(line + "\n" for line in ledger.read_text().splitlines()[:keep]))
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    gone = [p.path for p in err.value.problems if "no ledger record names" in p.message]
+    assert gone and all(path.startswith("settings/approvals/texts/beta/remote/") for path in gone[-2:])

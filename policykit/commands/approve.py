@@ -101,8 +101,12 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         assert approved.text_sha256 == doc.text_sha256  # the approval details are not part of the text
         markdown = approved.markdown.encode("utf-8")
         fields["markdown_sha256"] = hashlib.sha256(markdown).hexdigest()
-        archived = _archive(root, doc, markdown)
-        approval = to_approval(append(ledger, fields))
+        archived, before = _archive(root, doc, markdown)
+        try:
+            approval = to_approval(append(ledger, fields))
+        except BaseException:  # the ledger write failed or was stopped: the archive goes back as it was
+            _restore(before)
+            raise
     built = _rebuild(root, out_dir, replace(project, approvals=project.approvals + (approval,),
                                             archived={**project.archived, doc.text_sha256: doc.content}),
                      replace(approved, logo=project.logo), approval, today)
@@ -143,13 +147,28 @@ def _require_built(doc: RenderedDocument, built: Path) -> None:
                                      hint="build again, and have the body approve the new build"))
 
 
-def _archive(root: Path, doc: RenderedDocument, markdown: bytes) -> tuple[Path, ...]:
+def _archive(root: Path, doc: RenderedDocument,
+             markdown: bytes) -> tuple[tuple[Path, ...], dict[Path, bytes | None]]:
     """Keep the approved text itself, so later diffs need neither git nor the old library (the
     .json, the same for every approval of this text), and the document as approved (the .md,
-    which each approval of the text writes anew). See governance/archive.py."""
+    which each approval of the text writes anew). See governance/archive.py. Returns the files
+    written and what they held before (None: new), for `_restore`."""
     text = root / archive_path(doc.setting_id, doc.policy_id, doc.text_sha256, "json")
     files = {root / archive_path(doc.setting_id, doc.policy_id, doc.text_sha256, "md"): markdown}
     if not text.exists():
         files[text] = (json.dumps(doc.content, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    before = {path: path.read_bytes() if path.is_file() else None for path in files}
     write_files(files)
-    return tuple(files)
+    return tuple(files), before
+
+
+def _restore(before: dict[Path, bytes | None]) -> None:
+    """Put the archive back as it was before this approval, so archive and ledger still agree."""
+    for path, data in before.items():
+        try:
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_files({path: data})
+        except (OSError, PolicykitError):
+            pass  # nothing more can be done here: validate will name the file

@@ -62,8 +62,8 @@ def read_archive(root: Path) -> tuple[ArchivedFile, ...]:
     return tuple(out)
 
 
-def check_archive(files: Iterable[ArchivedFile], approvals: Iterable[Approval],
-                  problems: list[Problem]) -> tuple[dict[str, Mapping[str, Any]], dict[str, str]]:
+def check_archive(files: Iterable[ArchivedFile], approvals: Iterable[Approval], problems: list[Problem],
+                  named: Iterable[str] = ()) -> tuple[dict[str, Mapping[str, Any]], dict[str, str]]:
     """Report archived files that no longer match their ledger record; return the approved
     texts that do, by fingerprint (render's document control reads their clause titles), and
     the archived documents that do, by their path (the build makes the version in force from them)."""
@@ -73,10 +73,18 @@ def check_archive(files: Iterable[ArchivedFile], approvals: Iterable[Approval],
             latest[archive_path(record.setting, record.policy, record.text_sha256, suffix).as_posix()] = record
     texts: dict[str, Mapping[str, Any]] = {}
     documents: dict[str, str] = {}
+    named = set(named)  # archive paths any ledger line names, whether or not validate accepted it
     for file in files:
         record = latest.get(file.path)
+        if record is None and file.path in named:
+            continue  # its record is in the ledger, with a problem of its own already reported
         if record is None:
-            continue  # left by an approval that was never recorded, or for a record since removed
+            # approve writes the archive and the ledger together (and puts the archive back when
+            # the ledger write fails): an approved text no record names had its record removed
+            problems.append(Problem(file.path, 0, 0, "", "is an approved text that no ledger record names: a "
+                                    "record was removed from the ledger (the last one, or all of them)",
+                                    "restore settings/approvals/ledger.jsonl from git; never edit the ledger"))
+            continue
         if file.path.endswith(".json"):
             content = _json(file.data)
             intact = content is not None and content_hash(content) == record.text_sha256

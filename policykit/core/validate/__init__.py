@@ -26,7 +26,7 @@ from policykit.core.validate.settings import check_adaptations, school_settings,
 from policykit.core.validate.signatories import check_signatories
 from policykit.core.validate.variables import check_variables
 from policykit.errors import PolicykitError, Problem, did_you_mean
-from policykit.governance.archive import check_archive
+from policykit.governance.archive import archive_path, check_archive
 from policykit.model import Project, freeze
 
 __all__ = ["validate"]
@@ -53,7 +53,10 @@ def validate(sources: Sources) -> Project:
                 problems.append(sources.trust.problem(("scheme_of_delegation", "policies", pid),
                                                       f"unknown policy '{pid}'", did_you_mean(pid, known)))
     approvals = ledger_records(sources, library, trust, settings, problems)
-    archived, documents = check_archive(sources.archive, approvals, problems)
+    named = {archive_path(str(line.data.get("setting")), str(line.data.get("policy")), str(line.data.get(
+        "text_sha256")), suffix).as_posix() for line in sources.ledger if isinstance(line.data, dict)
+        for suffix in ("json", "md")}
+    archived, documents = check_archive(sources.archive, approvals, problems, named)
     if problems:
         raise PolicykitError(problems)
     assert library is not None and trust is not None
