@@ -125,3 +125,28 @@ def test_removing_the_last_record_or_every_record_is_reported(mini, keep):
         policykit.validate(root)
     gone = [p.path for p in err.value.problems if "no ledger record names" in p.message]
     assert gone and all(path.startswith("settings/approvals/texts/beta/remote/") for path in gone[-2:])
+
+
+def _cli(root, *args):
+    from click.testing import CliRunner
+
+    from policykit.cli import main
+
+    return CliRunner().invoke(main, [*args, "--root", str(root)])
+
+
+def test_user_mistakes_get_located_messages_not_a_bug_report(mini):
+    from tests.conftest import SCHOOL
+
+    huge = mini({"settings/alpha.yaml": SCHOOL.format(name="Alpha", urn="100001", phase="primary")
+                 + "options:\n  work_phones: " + "9" * 5000 + "\n"})
+    result = _cli(huge, "validate")
+    assert result.exit_code == 1 and "settings/alpha.yaml:12:16: options.work_phones: a number of 5000 digits is " \
+        "too long to read" in result.stderr
+    blank = mini({"settings/alpha.yaml": SCHOOL.format(name='"   "', urn="100001", phase="primary")})
+    result = _cli(blank, "validate")
+    assert result.exit_code == 1 and "settings/alpha.yaml:2:3: school.name: is blank (only spaces)" in result.stderr
+    for args in (("site", "--as-of", "9999-12-31"), ("status", "--as-of", "9999-12-31"),
+                 ("pack", "alpha", "--meeting", "9999-12-31")):
+        result = _cli(mini(), *args)
+        assert result.exit_code == 2 and "9999-12-31 is too far ahead" in result.stderr, args

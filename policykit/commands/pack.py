@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from policykit.commands.options import check_day
 from policykit.compare.versions import Trust
 from policykit.core.load import load
 from policykit.core.render import render
@@ -29,6 +30,7 @@ def pack(root: Path | str, setting: str, meeting: date, out: Path | str | None =
          converter: Converter | None = None) -> PackResult:
     """Write the meeting pack for `setting` (default ROOT/build/packs/<setting>-<meeting>.pdf)."""
     root = Path(root)
+    check_day(meeting, "--meeting")
     path = output_file(root, out if out is not None else root / PACKS / f"{setting}-{meeting.isoformat()}.pdf",
                        "--out")
     sources = load(root)

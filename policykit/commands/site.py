@@ -15,6 +15,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from policykit.commands.options import check_day
 from policykit.compare.versions import Trust
 from policykit.core.in_force import in_force_key
 from policykit.core.load import load
@@ -41,7 +42,7 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
          build_out: Path | str | None = None, converter: Converter | None = None) -> SiteResult:
     """Build the documents the site links to, then write the site into `out` (default ROOT/build/site)."""
     root = Path(root)
-    as_of = as_of or date.today()
+    as_of = check_day(as_of or date.today(), "--as-of")
     out_dir = output_folder(root, out, default=SITE)
     build_dir = output_folder(root, build_out, "the build folder")
     converter = converter or Pandoc()

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
+from policykit.commands.options import check_day
 from policykit.core.load import load
 from policykit.core.render import render
 from policykit.core.resolve import resolve
@@ -28,7 +29,7 @@ def status(root: Path | str = ".", as_of: date | None = None, settings: Sequence
            ics: Path | str | None = None) -> Status:
     """Every selected school x policy with its approval state on `as_of` (default today); with
     `ics`, also write the review deadlines there as an iCalendar file."""
-    as_of = as_of or date.today()
+    as_of = check_day(as_of or date.today(), "--as-of")
     check_states(states)
     calendar = output_file(root, ics, "--ics") if ics is not None else None
     project = validate(load(root)).as_of(as_of)

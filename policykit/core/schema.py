@@ -76,6 +76,8 @@ def _describe(doc: YamlDoc, error: ValidationError, base: tuple[Any, ...]) -> li
         choices = [str(c) for c in error.validator_value]
         return [doc.problem(path, f"'{value}' is not one of: {', '.join(choices)}",
                             did_you_mean(str(value), choices))]
+    if kind == "pattern" and error.validator_value == "\\S":
+        return [doc.problem(path, "is blank (only spaces)", "write the name or text it stands for")]
     if kind == "pattern":
         return [doc.problem(path, f"'{value}' is not in the expected form", _pattern_hint(path, error))]
     if kind == "format":

@@ -205,6 +205,10 @@ class _Builder:
         except yaml.YAMLError as exc:
             line, col = self.pos(node)
             raise YamlError(Problem(self.shown, line, col, dotted(key), f"bad value: {exc}")) from None
+        except ValueError:  # Python refuses to read an integer of thousands of digits
+            line, col = self.pos(node)
+            raise YamlError(Problem(self.shown, line, col, dotted(key), f"a number of {len(node.value)} digits is "
+                                    "too long to read", "no setting needs such a number: check the value")) from None
 
     def mapping(self, node: yaml.MappingNode, key: Key) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
