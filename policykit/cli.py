@@ -102,8 +102,11 @@ def validate(root: Path) -> None:
     """Check every clause, policy and settings file; report every problem at once."""
     project = _run(lambda: policykit.validate(root))
     lib = project.library
+    unreleased = len(lib.unreleased_clauses())
+    release = f"library release {lib.release}" + (f", {unreleased} clause{'s' if unreleased != 1 else ''} changed "
+                                                  "since (unreleased)" if unreleased else "")
     click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
-               f"(library release {lib.release})")
+               f"({release})")
 
 
 @main.command()

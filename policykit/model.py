@@ -35,6 +35,12 @@ def freeze(value: Any) -> Any:
     return value
 
 
+def released_as(release: str, unreleased: date | None) -> str:
+    """How a text names the library release it comes from: "library release 2025.1", or, when it
+    holds clause changes dated after that release, "unreleased changes since library release 2025.1"."""
+    return f"unreleased changes since library release {release}" if unreleased else f"library release {release}"
+
+
 @dataclass(frozen=True)
 class ChangeNote:
     version: str
@@ -56,6 +62,11 @@ class Clause:
     body: str
     path: str
     body_line: int
+
+    @property
+    def newest(self) -> date:
+        """The date of its newest changelog entry: the day its current text was made."""
+        return max(n.date for n in self.changelog)
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,38 @@ class Library:
     changelog: tuple[Mapping[str, Any], ...]
     clauses: Mapping[str, Clause]
     policies: Mapping[str, Policy]
+
+    def release_date(self, name: str) -> date | None:
+        """The date of release `name` (this one's, or one its changelog names); None if unknown."""
+        if name == self.release:
+            return self.date
+        for entry in self.changelog:
+            if str(entry.get("release")) == name:
+                try:
+                    return date.fromisoformat(str(entry.get("date")))
+                except ValueError:
+                    return None
+        return None
+
+    def unreleased(self, versions: Mapping[str, str], release: str | None = None) -> date | None:
+        """The newest changelog date among these clause versions (id -> version) that came after
+        library release `release` (default: this library's own), or None when release had them
+        all: a text holding such a version has unreleased changes. A clause or version the
+        library no longer knows counts as released."""
+        since = self.release_date(release or self.release)
+        if since is None:
+            return None
+        newest = None
+        for cid, version in versions.items():
+            clause = self.clauses.get(cid)
+            for note in clause.changelog if clause is not None else ():
+                if note.version == version and note.date > since and (newest is None or note.date > newest):
+                    newest = note.date
+        return newest
+
+    def unreleased_clauses(self) -> tuple[Clause, ...]:
+        """The clauses changed since this release: their newest changelog entry is dated after it."""
+        return tuple(c for c in self.clauses.values() if c.newest > self.date)
 
 
 @dataclass(frozen=True)

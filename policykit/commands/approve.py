@@ -17,7 +17,7 @@ from pathlib import Path
 
 from policykit.core.load import load
 from policykit.core.render import RenderedDocument, render, render_document
-from policykit.core.resolve import resolve
+from policykit.core.resolve import resolve, unreleased_approvals
 from policykit.core.validate import validate
 from policykit.core.validate.ledger import record_problems
 from policykit.errors import OutputError, PolicykitError, Problem, UsageError
@@ -96,7 +96,9 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
             refuse_out_of_turn(now, body, on, setting, policy)
         # archive the document as this approval leaves it (its approval block, review date and
         # document control), which is what the next build shows: not the draft the body read
-        approved = render_document(replace(plan_doc, approvals=mine + (to_approval({**fields, "seq": len(lines) + 1}),)),
+        records = mine + (to_approval({**fields, "seq": len(lines) + 1}),)
+        approved = render_document(replace(plan_doc, approvals=records,
+                                           unreleased_records=unreleased_approvals(project.library, records)),
                                    plan.as_of)
         assert approved.text_sha256 == doc.text_sha256  # the approval details are not part of the text
         markdown = approved.markdown.encode("utf-8")

@@ -1,0 +1,147 @@
+"""Library releases: unreleased clause changes named as such, and what a release holds."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+import policykit
+from policykit.cli import main
+from policykit.commands.approve import approve
+from tests.conftest import CLAUSE_PHONES, new_clause_version
+from tests.test_approvals import control_rows
+
+TODAY = date(2026, 12, 2)
+PHONES = "clauses/remote-working/rw-phones.md"
+# rw-phones 1.1.0 is in library release 2025.1 (1 September 2025); 1.2.0 was made after it
+PHONES_1_2 = CLAUSE_PHONES.replace("version: 1.1.0\ntitle", "version: 1.2.0\ntitle").replace(
+    "changelog:\n", "changelog:\n  - version: 1.2.0\n    date: 2026-11-20\n    note: Always withhold the number.\n",
+    1).replace("dial 141 first", "always dial 141 first")
+UNRELEASED = "1.0.0 (unreleased changes since library release 2025.1)"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def edited(mini) -> Path:
+    """The mini trust with rw-phones given version 1.2.0 after the library's release (its 1.1.0
+    text kept in clauses/history/, as the current release still holds it)."""
+    root = mini()
+    new_clause_version(root, PHONES, PHONES_1_2)
+    return root
+
+
+def tracked(path: Path) -> set[tuple[str, str]]:
+    """(author, date) of every tracked change in a Word file."""
+    body = etree.fromstring(zipfile.ZipFile(io.BytesIO(path.read_bytes())).read("word/document.xml"))
+    return {(c.get(f"{W}author"), c.get(f"{W}date")) for c in body.iter(f"{W}ins", f"{W}del")
+            if c.get(f"{W}author") is not None}
+
+
+def test_an_unreleased_edit_is_named_in_the_document_control(mini):
+    root = edited(mini)
+    policykit.build(root, settings=["alpha"], formats="md,docx", as_of=TODAY)
+    md = (root / "build" / "alpha" / "remote.md").read_text()
+    assert control_rows(md) == [[UNRELEASED, "20 November 2026", "Unreleased changes since library release 2025.1: "
+                                 "updated Phoning families (1.2.0). Library release 2025.1: updated Phoning families.",
+                                 "Not yet approved"]]
+    assert "| Library release | 2025.1 with unreleased changes of 20 November 2026 |" in md
+    assert 'date: "20 November 2026"' in md  # a draft is never dated before its own text
+    table = docx.Document(str(root / "build" / "alpha" / "remote.docx")).tables[-1]
+    assert [cell.text for cell in table.rows[1].cells][:2] == [UNRELEASED, "20 November 2026"]
+
+
+def test_a_released_text_names_its_release(mini):
+    root = mini()
+    policykit.build(root, settings=["alpha"], formats="md", as_of=TODAY)
+    md = (root / "build" / "alpha" / "remote.md").read_text()
+    assert control_rows(md)[0][:2] == ["1.0.0 (library 2025.1)", "1 September 2025"]
+    assert "| Library release | 2025.1 |" in md and "unreleased" not in md
+    result = CliRunner().invoke(main, ["diff", "alpha", "remote", "--from", "release:2025.1", "--format", "docx",
+                                       "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "to the current text (library release 2025.1)" in result.output and "no changes" in result.output
+
+
+def test_diff_from_the_current_release_shows_an_unreleased_edit(mini):
+    root = edited(mini)
+    result = CliRunner().invoke(main, ["diff", "alpha", "remote", "--from", "release:2025.1", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "alpha/remote: from library release 2025.1 to the current text (unreleased changes since library "
+        "release 2025.1)",
+        "changed  rw-phones 1.1.0 -> 1.2.0: Always withhold the number."]
+    assert "no changes" not in result.output
+    redline = root / "build" / "alpha" / "redline" / "remote.docx"
+    # attributed to the unreleased change, on its own date: never to release 2025.1 of 1 September 2025
+    assert tracked(redline) == {("Unreleased changes since library release 2025.1", "2026-11-20T00:00:00Z")}
+    html = (root / "build" / "alpha" / "redline" / "remote.html").read_text()
+    assert "2025.1 \u2192 2025.1 with unreleased changes" in html
+    # and the release itself is what it was: rw-phones at 1.1.0, from clauses/history/
+    old = policykit.diff(root, "alpha", "remote", "release:2025.1", "release:2025.1", formats=("html",))
+    assert not old.comparison.changed and old.old.content["parts"][0]["clauses"][0][1] == "1.1.0"
+
+
+def test_a_clause_new_since_the_release_is_not_in_it(mini):
+    root = mini({PHONES: None})  # rw-phones comes later
+    new = PHONES_1_2.replace("  - version: 1.1.0\n    date: 2025-09-01\n    note: Mentions 141.\n"
+                             "  - version: 1.0.0\n    date: 2024-09-01\n    note: First version.\n", "")
+    (root / PHONES).write_text(new)
+    result = policykit.diff(root, "beta", "remote", "release:2025.1", formats=("docx",))
+    assert [line.split(":")[0] for line in result.comparison.lines()] == ["added    rw-phones 1.2.0"]
+    assert result.new.label == "the current text (unreleased changes since library release 2025.1)"
+    policykit.build(root, settings=["beta"], formats="md", as_of=TODAY)
+    row = control_rows((root / "build" / "beta" / "remote.md").read_text())[0]
+    assert row[2].startswith("Unreleased changes since library release 2025.1: added Phoning families (1.2.0).")
+
+
+def test_the_current_release_needs_the_text_an_edited_clause_had(mini):
+    root = mini()
+    (root / PHONES).write_text(PHONES_1_2)  # no history kept
+    with pytest.raises(policykit.PolicykitError) as err:
+        policykit.validate(root)
+    (problem,) = err.value.problems
+    assert str(problem).startswith(
+        "clauses/remote-working/rw-phones.md:12:5: changelog[1]: version 1.1.0 was in library release 2025.1, but "
+        "clauses/history/rw-phones@1.1.0.md is missing (put that version's text there, e.g. git show "
+        "REV:clauses/remote-working/rw-phones.md > clauses/history/rw-phones@1.1.0.md")
+    assert problem.hint.endswith("the clause changed after library release 2025.1, which still holds that version "
+                                 "until the next release")
+    history = root / "clauses" / "history" / "rw-phones@1.1.0.md"
+    history.parent.mkdir()
+    history.write_text(CLAUSE_PHONES)
+    assert policykit.validate(root).library.unreleased_clauses()[0].id == "rw-phones"
+
+
+def test_an_approval_of_unreleased_text_says_so(mini):
+    root = edited(mini)
+    policykit.build(root, settings=["alpha"], formats="md", as_of=TODAY)
+    approve(root, "alpha", "remote", "board", date(2026, 11, 25), "LGB/26/11", "Clerk", today=TODAY)
+    md = root / "build" / "alpha" / "remote.md"
+    assert control_rows(md.read_text()) == [[UNRELEASED, "25 November 2026", "First approved version.",
+                                             "Local Governing Body, minute LGB/26/11"]]
+    written = md.read_bytes()  # as approve wrote it: the archived document
+    policykit.build(root, settings=["alpha"], formats="md", as_of=TODAY, force=True)
+    assert md.read_bytes() == written
+    # the redline from the release to that approval is attributed to the unreleased change
+    result = policykit.diff(root, "alpha", "remote", "release:2025.1", "approved", formats=("docx",))
+    assert result.new.unreleased == date(2026, 11, 20)
+    assert tracked(root / "build" / "alpha" / "redline" / "remote.docx") == {
+        ("Unreleased changes since library release 2025.1", "2026-11-25T00:00:00Z")}
+
+
+def test_the_example_trust_names_its_unreleased_changes(example_trust, example_build):
+    from policykit.core.resolve import resolve
+
+    project = policykit.validate(example_trust)
+    unreleased = {c.id for c in project.library.unreleased_clauses()}
+    for plan in resolve(project).documents:
+        holds = bool(set(plan.clause_versions) & unreleased)
+        row = control_rows((example_build / f"{plan.key}.md").read_text())[-1]
+        assert row[0].endswith("(unreleased changes since library release 2025.1)" if holds else "(library 2025.1)"), \
+            plan.key
