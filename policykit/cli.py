@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 import click
 from rich.console import Console
@@ -69,6 +69,18 @@ def _run(action: Callable[[], T]) -> T:
         sys.exit(EXIT_INTERNAL)
 
 
+def _warn(warnings: Sequence[Problem]) -> None:
+    """Warnings on stderr, located as problems are (`path:line:col: key: warning: message (hint)`);
+    they never change the exit code."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for warning in warnings:
+        where = warning.location
+        text = f"{where}: {warning.key + ': ' if warning.key else ''}warning: {warning.message}"
+        line = Text(text + (f" ({warning.hint})" if warning.hint else ""))
+        line.stylize("bold yellow", 0, len(where) + 1)
+        err.print(line)
+
+
 def _debugging() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None
@@ -101,12 +113,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 def validate(root: Path) -> None:
     """Check every clause, policy and settings file; report every problem at once."""
     project = _run(lambda: policykit.validate(root))
+    _warn(project.warnings)
     lib = project.library
     unreleased = len(lib.unreleased_clauses())
     release = f"library release {lib.release}" + (f", {unreleased} clause{'s' if unreleased != 1 else ''} changed "
                                                   "since (unreleased)" if unreleased else "")
+    warned = f"; {len(project.warnings)} warning{'s' if len(project.warnings) != 1 else ''}" if project.warnings else ""
     click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
-               f"({release})")
+               f"({release}){warned}")
 
 
 @main.command()
@@ -130,6 +144,7 @@ def build(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], form
     with _progress(console, show) as tick:
         result = _run(lambda: policykit.build(root, _split(settings), _split(policies), formats, out, progress=tick,
                                         jobs=jobs, force=force, shard=shard))
+    _warn(result.warnings)
     if not quiet:
         manifest = result.files[-1]
         changed = sum(1 for path in result.changed if path != manifest)

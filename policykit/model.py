@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping  # not typing's: isinstance() on it is several times slower
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,6 +34,12 @@ def freeze(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     return value
+
+
+def body_sha256(body: str) -> str:
+    """The fingerprint of a clause's body text, as builds, approvals and releases record it: line
+    endings and the blank lines round it do not count (an editor may change those unasked)."""
+    return hashlib.sha256(body.replace("\r\n", "\n").strip().encode("utf-8")).hexdigest()
 
 
 def released_as(release: str, unreleased: date | None) -> str:
@@ -67,6 +74,10 @@ class Clause:
     def newest(self) -> date:
         """The date of its newest changelog entry: the day its current text was made."""
         return max(n.date for n in self.changelog)
+
+    @property
+    def body_sha256(self) -> str:
+        return body_sha256(self.body)
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,8 @@ class Approval:
     library_release: str
     clauses: Mapping[str, str]
     markdown_sha256: str = ""  # sha256 of the archived document this record wrote ("" before records held it)
+    # each clause's body_sha256 as approved ({} in records written before approvals held them)
+    clause_sha256: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -183,6 +196,9 @@ class Project:
     archived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)  # approved texts by fingerprint
     # the documents as their approvals left them (Markdown), by archive path (governance/archive.py)
     archived_documents: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # what is worth saying but stops nothing (a clause changed without a new version): errors.Problem
+    # values (not imported: the model and the errors sit side by side, neither importing the other)
+    warnings: tuple[Any, ...] = field(default=(), compare=False)
 
     @property
     def colours(self) -> dict[str, str]:

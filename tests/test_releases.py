@@ -145,3 +145,73 @@ def test_the_example_trust_names_its_unreleased_changes(example_trust, example_b
         row = control_rows((example_build / f"{plan.key}.md").read_text())[-1]
         assert row[0].endswith("(unreleased changes since library release 2025.1)" if holds else "(library 2025.1)"), \
             plan.key
+
+
+# --- changed without a new version ----------------------------------------------------------------
+
+EDITED_BODY = CLAUSE_PHONES.replace("Ask {{ people.dsl.name }} if unsure.", "Ask {{ people.dsl.name }} when unsure.")
+WARNING = ("clauses/remote-working/rw-phones.md:3:1: version: warning: changed without a new version: its text "
+           "differs from the text of version 1.1.0 that {source} recorded (give it a new version and a changelog "
+           "entry dated after library release 2025.1 saying what changed, or put the recorded text back)")
+
+
+def warnings(root: Path) -> list[str]:
+    """What `policykit validate` warns of, checking that it still succeeds."""
+    result = CliRunner().invoke(main, ["validate", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    return result.stderr.splitlines()
+
+
+def test_an_edit_without_a_new_version_against_a_release(mini):
+    root = mini()
+    history = root / "clauses" / "history" / "rw-phones@1.1.0.md"  # the text release 2025.1 kept
+    history.parent.mkdir()
+    history.write_text(CLAUSE_PHONES)
+    assert warnings(root) == []
+    (root / PHONES).write_text(EDITED_BODY)
+    assert warnings(root) == [WARNING.format(source="clauses/history/rw-phones@1.1.0.md")]
+    (root / PHONES).write_text(CLAUSE_PHONES.replace("\n", "\r\n") + "\n\n")  # line endings and blank lines only
+    assert warnings(root) == []
+
+
+def test_an_edit_without_a_new_version_against_an_approval(mini):
+    import json
+    import shutil
+
+    root = mini()
+    policykit.build(root, settings=["alpha"], formats="md", as_of=TODAY)
+    approve(root, "alpha", "remote", "board", date(2026, 11, 25), "LGB/26/11", "Clerk", today=TODAY)
+    (record,) = [json.loads(line) for line in (root / "settings/approvals/ledger.jsonl").read_text().splitlines()]
+    assert set(record["clause_sha256"]) == set(record["clauses"]) == {"rw-phones"}
+    shutil.rmtree(root / "build")  # only the approval remembers the text
+    (root / PHONES).write_text(EDITED_BODY)
+    assert warnings(root) == [WARNING.format(source="approval 1")]
+    # a record from before approvals held the hashes says nothing either way
+    del record["clause_sha256"]
+    from policykit.governance.ledger import record_hash
+
+    record["hash"] = record_hash(record)
+    (root / "settings/approvals/ledger.jsonl").write_text(json.dumps(record) + "\n")
+    assert warnings(root) == []
+
+
+def test_an_edit_without_a_new_version_against_a_build(mini):
+    import json
+
+    root = mini()
+    policykit.build(root, formats="md", as_of=TODAY)
+    entry = json.loads((root / "build" / "manifest.json").read_text())["documents"]["beta/remote"]
+    assert set(entry["clause_sha256"]) == {"rw-phones", "rw-platform"}
+    (root / PHONES).write_text(EDITED_BODY)
+    warning = WARNING.format(source="the build recorded in build/manifest.json")
+    assert warnings(root) == [warning]
+    result = CliRunner().invoke(main, ["build", "--format", "md", "--root", str(root)])
+    assert result.exit_code == 0 and result.stderr.splitlines() == [warning]
+    assert "built 2 documents" in result.stdout
+    assert warnings(root) == []  # that build recorded the text as it is now: nothing else remembers the old one
+
+
+def test_the_example_trust_has_nothing_to_warn_of(example_trust, example_build):
+    assert (example_build / "manifest.json").is_file()
+    assert policykit.validate(example_trust).warnings == ()
+    assert warnings(example_trust) == []

@@ -75,6 +75,8 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         "recorded_on": today.isoformat(), "text_sha256": doc.text_sha256,
         "policy_version": plan_doc.policy.version, "library_release": plan_doc.library_release,
         "clauses": dict(sorted(doc.clause_versions.items())),
+        # each clause's body as approved: validate warns when a clause keeps its version but not this text
+        "clause_sha256": dict(sorted((c.id, c.body_sha256) for part in plan_doc.parts for c in part.clauses)),
     }
     refused = record_problems(root, fields)
     if refused:  # a record the ledger's own rules would reject would stop every later command
