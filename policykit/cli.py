@@ -307,6 +307,22 @@ def pack(root: Path, setting: str, meeting: Any, out: Path | None) -> None:
     click.echo(f"wrote {result.path}: {len(result.items)} for decision: {listed}")
 
 
+@main.command("release")
+@root_option
+@click.argument("version")
+@click.option("--date", "on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Release date, YYYY-MM-DD.")
+@click.option("--note", "notes", multiple=True, metavar="TEXT",
+              help="A release note put before the clauses' own (repeat for more), e.g. 'Updated for KCSIE 2026.'")
+def release_command(root: Path, version: str, on: Any, notes: tuple[str, ...]) -> None:
+    """Cut library release VERSION: check every clause changed since the last release, then write the
+    release, its date and its notes (from the clauses' changelogs) into clauses/library.yaml."""
+    from policykit.commands.release import describe
+
+    result = _run(lambda: policykit.release(root, version, on.date(), notes))
+    for line in describe(result):
+        click.echo(line)
+
+
 @main.command("diff")
 @root_option
 @click.argument("setting", required=False)
