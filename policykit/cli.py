@@ -116,8 +116,8 @@ def validate(root: Path) -> None:
     _warn(project.warnings)
     lib = project.library
     unreleased = len(lib.unreleased_clauses())
-    release = f"library release {lib.release}" + (f", {unreleased} clause{'s' if unreleased != 1 else ''} changed "
-                                                  "since (unreleased)" if unreleased else "")
+    release = f"library release {lib.release}" + (f", and {unreleased} unreleased clause change"
+                                                  f"{'s' if unreleased != 1 else ''} since" if unreleased else "")
     warned = f"; {len(project.warnings)} warning{'s' if len(project.warnings) != 1 else ''}" if project.warnings else ""
     click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
                f"({release}){warned}")
