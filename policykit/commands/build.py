@@ -12,10 +12,10 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from policykit.commands.validate import built_texts
 from policykit.core.load import load
 from policykit.core.render import render
 from policykit.core.resolve import resolve
-from policykit.commands.validate import built_texts
 from policykit.core.validate import validate
 from policykit.incremental.builder import BuildRequest, BuildResult, Progress
 from policykit.incremental.shards import merge
