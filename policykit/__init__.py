@@ -9,6 +9,7 @@ The library API, one function per command (the command line is a thin layer over
     diff(root, setting, policy, ...)       compare two texts; write the redlines
     site(root, ...)                        the governors' static site
     pack(root, setting, meeting, ...)      the meeting pack PDF
+    release(root, version, on, ...)        cut a library release into clauses/library.yaml
     merge_manifests(out)                   join the manifests of a sharded build
 
 Each name is imported from its command's module when first used, so a command pays only
@@ -32,6 +33,7 @@ _API = {
     "diff": "policykit.commands.diff", "DiffResult": "policykit.commands.diff",
     "site": "policykit.commands.site", "SiteResult": "policykit.commands.site",
     "pack": "policykit.commands.pack", "PackResult": "policykit.commands.pack",
+    "release": "policykit.commands.release", "ReleaseResult": "policykit.commands.release",
 }
 
 __all__ = [*_API, "PolicykitError", "OutputError", "UsageError", "Problem", "__version__"]
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from policykit.commands.build import BuildResult, build, merge_manifests  # noqa: F401
     from policykit.commands.diff import DiffResult, diff  # noqa: F401
     from policykit.commands.pack import PackResult, pack  # noqa: F401
+    from policykit.commands.release import ReleaseResult, release  # noqa: F401
     from policykit.commands.site import SiteResult, site  # noqa: F401
     from policykit.commands.status import Status, status  # noqa: F401
     from policykit.commands.validate import validate  # noqa: F401

@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 import click
 from rich.console import Console
@@ -69,6 +69,18 @@ def _run(action: Callable[[], T]) -> T:
         sys.exit(EXIT_INTERNAL)
 
 
+def _warn(warnings: Sequence[Problem]) -> None:
+    """Warnings on stderr, located as problems are (`path:line:col: key: warning: message (hint)`);
+    they never change the exit code."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for warning in warnings:
+        where = warning.location
+        text = f"{where}: {warning.key + ': ' if warning.key else ''}warning: {warning.message}"
+        line = Text(text + (f" ({warning.hint})" if warning.hint else ""))
+        line.stylize("bold yellow", 0, len(where) + 1)
+        err.print(line)
+
+
 def _debugging() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None
@@ -101,9 +113,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 def validate(root: Path) -> None:
     """Check every clause, policy and settings file; report every problem at once."""
     project = _run(lambda: policykit.validate(root))
+    _warn(project.warnings)
     lib = project.library
+    unreleased = len(lib.unreleased_clauses())
+    release = f"library release {lib.release}" + (f", and {unreleased} unreleased clause change"
+                                                  f"{'s' if unreleased != 1 else ''} since" if unreleased else "")
+    warned = f"; {len(project.warnings)} warning{'s' if len(project.warnings) != 1 else ''}" if project.warnings else ""
     click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
-               f"(library release {lib.release})")
+               f"({release}){warned}")
 
 
 @main.command()
@@ -127,6 +144,7 @@ def build(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], form
     with _progress(console, show) as tick:
         result = _run(lambda: policykit.build(root, _split(settings), _split(policies), formats, out, progress=tick,
                                         jobs=jobs, force=force, shard=shard))
+    _warn(result.warnings)
     if not quiet:
         manifest = result.files[-1]
         changed = sum(1 for path in result.changed if path != manifest)
@@ -287,6 +305,22 @@ def pack(root: Path, setting: str, meeting: Any, out: Path | None) -> None:
     result = _run(lambda: policykit.pack(root, setting, meeting.date(), out))
     listed = "; ".join(f"{i.title} ({i.state})" for i in result.items) or "nothing to decide"
     click.echo(f"wrote {result.path}: {len(result.items)} for decision: {listed}")
+
+
+@main.command("release")
+@root_option
+@click.argument("version")
+@click.option("--date", "on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Release date, YYYY-MM-DD.")
+@click.option("--note", "notes", multiple=True, metavar="TEXT",
+              help="A release note put before the clauses' own (repeat for more), e.g. 'Updated for KCSIE 2026.'")
+def release_command(root: Path, version: str, on: Any, notes: tuple[str, ...]) -> None:
+    """Cut library release VERSION: check every clause changed since the last release, then write the
+    release, its date and its notes (from the clauses' changelogs) into clauses/library.yaml."""
+    from policykit.commands.release import describe
+
+    result = _run(lambda: policykit.release(root, version, on.date(), notes))
+    for line in describe(result):
+        click.echo(line)
 
 
 @main.command("diff")

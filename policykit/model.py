@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping  # not typing's: isinstance() on it is several times slower
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -35,6 +36,18 @@ def freeze(value: Any) -> Any:
     return value
 
 
+def body_sha256(body: str) -> str:
+    """The fingerprint of a clause's body text, as builds, approvals and releases record it: line
+    endings and the blank lines round it do not count (an editor may change those unasked)."""
+    return hashlib.sha256(body.replace("\r\n", "\n").strip().encode("utf-8")).hexdigest()
+
+
+def released_as(release: str, unreleased: date | None) -> str:
+    """How a text names the library release it comes from: "library release 2025.1", or, when it
+    holds clause changes dated after that release, "unreleased changes since library release 2025.1"."""
+    return f"unreleased changes since library release {release}" if unreleased else f"library release {release}"
+
+
 @dataclass(frozen=True)
 class ChangeNote:
     version: str
@@ -56,6 +69,15 @@ class Clause:
     body: str
     path: str
     body_line: int
+
+    @property
+    def newest(self) -> date:
+        """The date of its newest changelog entry: the day its current text was made."""
+        return max(n.date for n in self.changelog)
+
+    @property
+    def body_sha256(self) -> str:
+        return body_sha256(self.body)
 
 
 @dataclass(frozen=True)
@@ -92,6 +114,38 @@ class Library:
     clauses: Mapping[str, Clause]
     policies: Mapping[str, Policy]
 
+    def release_date(self, name: str) -> date | None:
+        """The date of release `name` (this one's, or one its changelog names); None if unknown."""
+        if name == self.release:
+            return self.date
+        for entry in self.changelog:
+            if str(entry.get("release")) == name:
+                try:
+                    return date.fromisoformat(str(entry.get("date")))
+                except ValueError:
+                    return None
+        return None
+
+    def unreleased(self, versions: Mapping[str, str], release: str | None = None) -> date | None:
+        """The newest changelog date among these clause versions (id -> version) that came after
+        library release `release` (default: this library's own), or None when release had them
+        all: a text holding such a version has unreleased changes. A clause or version the
+        library no longer knows counts as released."""
+        since = self.release_date(release or self.release)
+        if since is None:
+            return None
+        newest = None
+        for cid, version in versions.items():
+            clause = self.clauses.get(cid)
+            for note in clause.changelog if clause is not None else ():
+                if note.version == version and note.date > since and (newest is None or note.date > newest):
+                    newest = note.date
+        return newest
+
+    def unreleased_clauses(self) -> tuple[Clause, ...]:
+        """The clauses changed since this release: their newest changelog entry is dated after it."""
+        return tuple(c for c in self.clauses.values() if c.newest > self.date)
+
 
 @dataclass(frozen=True)
 class Approval:
@@ -111,6 +165,8 @@ class Approval:
     library_release: str
     clauses: Mapping[str, str]
     markdown_sha256: str = ""  # sha256 of the archived document this record wrote ("" before records held it)
+    # each clause's body_sha256 as approved ({} in records written before approvals held them)
+    clause_sha256: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -140,6 +196,9 @@ class Project:
     archived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)  # approved texts by fingerprint
     # the documents as their approvals left them (Markdown), by archive path (governance/archive.py)
     archived_documents: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # what is worth saying but stops nothing (a clause changed without a new version): errors.Problem
+    # values (not imported: the model and the errors sit side by side, neither importing the other)
+    warnings: tuple[Any, ...] = field(default=(), compare=False)
 
     @property
     def colours(self) -> dict[str, str]:

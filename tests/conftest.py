@@ -124,6 +124,20 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def new_clause_version(root: Path, rel: str, text: str) -> None:
+    """Give the clause at `rel` a new version as a trust does: its earlier text, which a release
+    may hold, goes to clauses/history/<id>@<version>.md first."""
+    import yaml
+
+    path = root / rel
+    old = path.read_text(encoding="utf-8")
+    meta = yaml.safe_load(old.split("---\n")[1])
+    history = root / "clauses" / "history" / f"{meta['id']}@{meta['version']}.md"
+    history.parent.mkdir(parents=True, exist_ok=True)
+    history.write_text(old, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+
+
 def mini_files() -> dict[str, str]:
     return {
         "clauses/library.yaml": LIBRARY,

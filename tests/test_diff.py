@@ -560,8 +560,11 @@ def test_library_release_diff_of_the_example_trust(example_trust):
     report = library_diff(example_trust, "2024.1", "2025.1")
     history = {p.stem.partition("@")[0]: p.stem.partition("@")[2] for p in (REPO / "clauses/history").glob("*.md")}
     changed = {c.id: (c.old_version, c.new_version) for c in report.changes if c.kind == "changed"}
-    assert set(changed) == set(history)
-    assert all(changed[cid][0] == old for cid, old in history.items())
+    # history keeps the 2024.1 text of each clause 2025.1 changed, and the 2025.1 text of each clause
+    # changed since (an unreleased change: release 2025.1 still has it at its earlier version)
+    unreleased = {c.id for c in policykit.validate(example_trust).library.unreleased_clauses()}
+    assert set(changed) == set(history) - unreleased and not set(changed) & unreleased
+    assert all(changed[cid][0] == old for cid, old in history.items() if cid in changed)
     assert changed["aup-filtering-and-monitoring"] == ("1.0.0", "2.0.0")
     added = {c.id for c in report.changes if c.kind == "added"}
     assert added == {"aup-generative-ai", "rw-work-mobile-phones", "coc-handbook-overview"}
@@ -748,7 +751,8 @@ def test_a_diff_back_to_an_older_release_says_what_it_undoes(example_trust, tmp_
     result = policykit.diff(example_trust, "st-marys", "acceptable-use", "release:2025.1", "release:2024.1",
                                  out=tmp_path, formats=("html",))
     lines = result.comparison.lines()
-    assert lines[2].startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025")
+    assert any(line.startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025")
+               for line in lines)
     assert not any(line.startswith("changed ") for line in lines)
     assert "removed  aup-generative-ai 1.0.0" in lines
     html = html_text(tmp_path / "st-marys" / "redline" / "acceptable-use.html")

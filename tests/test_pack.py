@@ -15,7 +15,7 @@ from policykit.commands.approve import approve
 from policykit.commands.pack import pack
 from policykit.reports.pack import select
 from policykit.reports.status import StatusRow
-from tests.conftest import POLICY, TRUST
+from tests.conftest import POLICY, TRUST, new_clause_version
 from tests.pdfua_check import pdfua_problems
 from tests.readers import pdf_text, squash
 
@@ -69,8 +69,8 @@ def trust(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                   ("calls", "board", date(2025, 12, 1), "LGB/25/12"),
                                   ("handbook", "trust-board", date(2026, 2, 1), "TB/26/2")):
         approve(root, "beta", pid, body, on, minute, "Clerk", today=TODAY)
-    (root / "clauses/remote-working/rw-extra.md").write_text(
-        EXTRA.format(version="1.1.0", notes=SECOND, what="accounts"), encoding="utf-8")
+    new_clause_version(root, "clauses/remote-working/rw-extra.md",
+                       EXTRA.format(version="1.1.0", notes=SECOND, what="accounts"))
     return root
 
 

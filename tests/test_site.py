@@ -19,7 +19,7 @@ from policykit.commands.approve import approve
 from policykit.commands.site import site
 from policykit.reports.site import MARKER
 from policykit.reports.site_style import STATE_COLOURS, brand, contrast
-from tests.conftest import CLAUSE_PHONES, POLICY, REPO, TRUST, mini_files, write_tree
+from tests.conftest import CLAUSE_PHONES, POLICY, REPO, TRUST, mini_files, new_clause_version, write_tree
 from tests.readers import html_tags, html_text
 from tests.test_hostile import VALUES, school_yaml
 
@@ -74,7 +74,7 @@ def trust(tmp_path_factory: pytest.TempPathFactory) -> Path:
     policykit.build(root, formats="md")
     approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
     approve(root, "beta", "remote", "board", date(2025, 1, 20), "LGB/25/01", "Clerk", today=TODAY)
-    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(PHONES_V2, encoding="utf-8")
+    new_clause_version(root, "clauses/remote-working/rw-phones.md", PHONES_V2)
     policykit.build(root, formats="md")
     approve(root, "alpha", "calls", "board", date(2025, 12, 1), "LGB/25/19", "Clerk", today=TODAY)
     # the trust board has approved alpha's handbook; its local governing body has yet to
@@ -487,7 +487,7 @@ def test_a_first_stage_approval_of_an_earlier_text_is_shown_and_redlined(tmp_pat
     write_tree(root, files)
     policykit.build(root, settings=["beta"], formats="md")
     approve(root, "beta", "handbook", "trust-board", date(2025, 11, 3), "TB/25/09", "Clerk", today=TODAY)
-    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(PHONES_V2, encoding="utf-8")
+    new_clause_version(root, "clauses/remote-working/rw-phones.md", PHONES_V2)
     result = site(root, as_of=AS_OF)
     page = html_text(result.out / "beta" / "handbook" / "index.html")
     assert "Never approved" not in page and "never been approved" not in page

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from policykit.core.load import load
 from policykit.core.render import RenderedDocument, render, render_document
-from policykit.core.resolve import resolve
+from policykit.core.resolve import resolve, unreleased_approvals
 from policykit.core.validate import validate
 from policykit.core.validate.ledger import record_problems
 from policykit.errors import OutputError, PolicykitError, Problem, UsageError
@@ -75,6 +75,8 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         "recorded_on": today.isoformat(), "text_sha256": doc.text_sha256,
         "policy_version": plan_doc.policy.version, "library_release": plan_doc.library_release,
         "clauses": dict(sorted(doc.clause_versions.items())),
+        # each clause's body as approved: validate warns when a clause keeps its version but not this text
+        "clause_sha256": dict(sorted((c.id, c.body_sha256) for part in plan_doc.parts for c in part.clauses)),
     }
     refused = record_problems(root, fields)
     if refused:  # a record the ledger's own rules would reject would stop every later command
@@ -96,7 +98,9 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
             refuse_out_of_turn(now, body, on, setting, policy)
         # archive the document as this approval leaves it (its approval block, review date and
         # document control), which is what the next build shows: not the draft the body read
-        approved = render_document(replace(plan_doc, approvals=mine + (to_approval({**fields, "seq": len(lines) + 1}),)),
+        records = mine + (to_approval({**fields, "seq": len(lines) + 1}),)
+        approved = render_document(replace(plan_doc, approvals=records,
+                                           unreleased_records=unreleased_approvals(project.library, records)),
                                    plan.as_of)
         assert approved.text_sha256 == doc.text_sha256  # the approval details are not part of the text
         markdown = approved.markdown.encode("utf-8")

@@ -1,15 +1,18 @@
 """`policykit build` and `merge-manifests`: the whole pipeline, load to record, once.
 
-    out folder checked -> (nothing changed? done) -> load -> validate -> resolve
-      -> render the stale documents -> write -> record the manifest
+    out folder checked -> (nothing changed? done) -> load -> validate (warning of clauses changed
+      since the last build without a new version) -> resolve -> render the stale documents
+      -> write -> record the manifest
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from policykit.commands.validate import built_texts
 from policykit.core.load import load
 from policykit.core.render import render
 from policykit.core.resolve import resolve
@@ -34,7 +37,8 @@ def build(root: Path | str = ".", settings: Iterable[str] | None = None, policie
     cores available). `shard` "K/N" builds only the K-th of N stable parts of the selection,
     with its own manifest (see `merge_manifests`). One build at a time writes to an output
     folder (a second waits). The documents read as of `as_of` (default today): a text whose
-    approval or review is due by then says it is overdue.
+    approval or review is due by then says it is overdue. The result's `warnings` name the
+    clauses changed without a new version (none when nothing needed building: see validate).
     """
     root = Path(root)
     out_dir = output_folder(root, out)
@@ -43,9 +47,9 @@ def build(root: Path | str = ".", settings: Iterable[str] | None = None, policie
         done = request.unchanged()
         if done is not None:
             return done
-        project = validate(load(root))
+        project = validate(load(root), built_texts(root, request.previous, request.manifest_path))
         plan = resolve(project, request.settings, request.policies, request.as_of)
-        return request.write(plan, render, progress)
+        return replace(request.write(plan, render, progress), warnings=project.warnings)
 
 
 def merge_manifests(out: Path | str) -> Path:

@@ -37,6 +37,7 @@ from policykit.compare.versions import Trust, Version
 from policykit.compare.visual import html_ins, html_styles, typst_styles, visual_tree
 from policykit.core.render import RenderedDocument
 from policykit.dates import long_date, noon_epoch
+from policykit.model import released_as
 from policykit.outputs.formats import WRITERS
 from policykit.outputs.pandoc import Converter, Job, Pandoc
 from policykit.templating.markdown import yamlstr
@@ -54,7 +55,7 @@ class Cover:
     from_label: str
     to_label: str
     author: str  # who the tracked changes are attributed to, e.g. "Library release 2025.1"
-    day: date  # the date of the changes: the newer text's release or approval date
+    day: date  # the date of the changes: the newer text's release (or newest unreleased change) or approval
     versions: str = ""  # "1.0.0 -> 1.1.0"
     releases: str = ""  # "2024.1 -> 2025.1"
     key: str = "redline"  # e.g. "oakfield/redline/acceptable-use"
@@ -280,15 +281,21 @@ __all__ = ["Cover", "redlines", "docx_tree", "banner", "FORMATS"]
 
 
 def cover_for(trust: Trust, setting: str, policy: str, a: Version, b: Version) -> Cover:
-    """The redline's cover: the newer text's names; changes attributed to its library release."""
+    """The redline's cover: the newer text's names; changes attributed to its library release, or,
+    when it holds clause changes made since that release, to those ("Unreleased changes since
+    library release 2025.1"), dated no earlier than the newest of them."""
     def span(x: str, y: str) -> str:
         return x if x == y else f"{x} \u2192 {y}"
 
+    def release(v: Version) -> str:
+        return f"{v.library_release} with unreleased changes" if v.unreleased else v.library_release
+
+    author = released_as(b.library_release, b.unreleased)
     return Cover(
         title=str(b.content["title"]), school=str(b.content["school"]),
         trust=str(trust.project.trust["trust"]["name"]), from_label=a.label, to_label=b.label,
-        author=f"Library release {b.library_release}", day=max(a.day, b.day),
+        author=author[:1].upper() + author[1:], day=max(a.day, b.day, b.unreleased or b.day),
         versions=span(str(a.content["version"]), str(b.content["version"])),
-        releases=span(a.library_release, b.library_release), key=f"{setting}/redline/{policy}",
+        releases=span(release(a), release(b)), key=f"{setting}/redline/{policy}",
         colours=trust.project.colours, logo=trust.project.logo,
     )

@@ -3,7 +3,9 @@
 `current` (the text as built now), `approved` (the latest full approval), `approval:N`
 (ledger record N), `release:R` (library release R with today's settings) or `git:REV`
 (clauses/ and settings/ as committed at REV). Approved texts come from the archive beside
-the ledger, so they need neither git history nor the old library.
+the ledger, so they need neither git history nor the old library. A text holding clause
+changes dated after its library release is "unreleased changes since library release R",
+dated by the newest of those changes.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from policykit.errors import PolicykitError, Problem, UsageError, did_you_mean
 from policykit.governance.archive import archive_path
 from policykit.governance.scheme import stages
 from policykit.governance.standing import standing
-from policykit.model import Approval, Library, Project
+from policykit.model import Approval, Library, Project, released_as
 
 KINDS = ("current", "approved", "approval:N", "release:R", "git:REV")
 
@@ -39,8 +41,10 @@ class Version:
     label: str  # for people: "approval 3 (Local Governing Body, 14 October 2025)"
     content: Mapping[str, Any]  # render.approvable_content
     library_release: str
-    day: date  # the date the text is dated from: its release, or its approval
+    day: date  # the date the text is dated from: its release (or its newest unreleased change), or its approval
     library: Library | None = None  # the library it was built from, when known (changelog notes)
+    # the newest changelog date among its clauses changed since `library_release` (None: none were)
+    unreleased: date | None = None
 
 
 @dataclass(frozen=True)
@@ -58,12 +62,13 @@ def version(trust: Trust, setting: str, policy: str, spec: str, option: str = "-
     """The text `spec` names for `setting` x `policy`."""
     kind, _, arg = spec.partition(":")
     if spec == "current":
-        label = f"the current text (library release {trust.project.library.release})"
         doc = trust.documents.get(f"{setting}/{policy}")
         if doc is not None and doc.content is not None:
             library = trust.project.library
-            return Version(spec, label, doc.content, library.release, library.date, library)
-        return _rendered(trust.project, setting, policy, spec, label)
+            unreleased = library.unreleased(doc.clause_versions)
+            return Version(spec, f"the current text ({released_as(library.release, unreleased)})", doc.content,
+                           library.release, max(library.date, unreleased or library.date), library, unreleased)
+        return _rendered(trust.project, setting, policy, spec, None)
     if spec == "approved":
         return _approved(trust, setting, policy, option)
     if kind == "approval" and arg:
@@ -88,10 +93,15 @@ def _close(kind: str) -> str:
     return f"; {close}" if close else ""
 
 
-def _rendered(project: Project, setting: str, policy: str, spec: str, label: str) -> Version:
+def _rendered(project: Project, setting: str, policy: str, spec: str, label: str | None) -> Version:
+    """The text `project` renders, called `label` (None: the current text, by its library release)."""
     (doc,) = render(resolve(project, [setting], [policy]))
     assert doc.content is not None
-    return Version(spec, label, doc.content, project.library.release, project.library.date, project.library)
+    library = project.library
+    unreleased = library.unreleased(doc.clause_versions)
+    label = label or f"the current text ({released_as(library.release, unreleased)})"
+    return Version(spec, label, doc.content, library.release, max(library.date, unreleased or library.date), library,
+                   unreleased)
 
 
 def _records(trust: Trust, setting: str, policy: str) -> tuple[Approval, ...]:
@@ -110,7 +120,10 @@ def _approved(trust: Trust, setting: str, policy: str, option: str) -> Version:
     from policykit.core.releases import releases
 
     names = [r.name for r in releases(trust.sources)]
-    earlier = names[1] if len(names) > 1 else project.library.release
+    # the current release, when this text has changed since it; else the one before
+    current = {c.id for c in project.library.unreleased_clauses()}
+    changed = any(cid in current for part in project.library.policies[policy].parts for cid in part.clauses)
+    earlier = names[1] if len(names) > 1 and not changed else project.library.release
     partial = ", ".join(f"approval:{r.seq}" for r in _records(trust, setting, policy))
     raise PolicykitError(Problem(f"{setting}/{policy}", message="has no approved text to compare with yet",
                                  hint=f"compare with a library release instead, e.g. --from release:{earlier}"
@@ -134,7 +147,8 @@ def _approval(trust: Trust, setting: str, policy: str, number: str, spec: str, o
                                      hint="restore it from git; `policykit approve` keeps it beside the "
                                      "ledger"))
     label = f"approval {record.seq} ({record.body}, {long_date(record.date)})"
-    return Version(spec, label, content, record.library_release, record.date)
+    unreleased = trust.project.library.unreleased(record.clauses, record.library_release)
+    return Version(spec, label, content, record.library_release, record.date, unreleased=unreleased)
 
 
 def _git(trust: Trust, setting: str, policy: str, rev: str, spec: str, option: str) -> Version:

@@ -1,7 +1,8 @@
 """An earlier library release, rebuilt from clauses/ and clauses/history/.
 
-A release holds, for each clause, the version releases.py says it had. A clause whose first
-changelog date is after the release's date did not exist in it. Policy definitions are not
+A release holds, for each clause, the version releases.py says it had (the current release
+too, when clauses have changed since it). A clause whose first changelog date is after the
+release's date did not exist in it. Policy definitions are not
 versioned: a release uses today's, less the clauses it did not have; a policy existed in the
 release when at least one of the clauses it lists itself (not through `include`) did.
 """
@@ -22,12 +23,16 @@ from policykit.model import Library, freeze
 
 
 def library_at(sources: Sources, current: Library, name: str, where: str = "release") -> Library:
-    """The library as it stood at release `name` (the validated current library for the current one)."""
+    """The library as it stood at release `name`: for the current release, the validated current
+    library itself unless a clause has changed since (then it is rebuilt like any other)."""
     release = find_release(sources, name, where)
-    if release.name == current.release:
+    is_current = release.name == current.release
+    if is_current and not current.unreleased_clauses():
         return current
     problems: list[Problem] = []
-    docs = _clause_docs(sources, release, problems)
+    # a clause that is only in history left the library at some release: the current release
+    # cannot tell whether that was before it or since, and counts it gone (as it always has)
+    docs = _clause_docs(sources, release, problems, removed=not is_current)
     clauses = parse_clauses(docs, current.options, problems)
     policies = parse_policies(_policy_docs(sources.policies, set(clauses)), clauses, problems)
     if problems:
@@ -37,7 +42,9 @@ def library_at(sources: Sources, current: Library, name: str, where: str = "rele
                    changelog=freeze(changelog), clauses=freeze(clauses), policies=freeze(policies))
 
 
-def _clause_docs(sources: Sources, release: Release, problems: list[Problem]) -> list[YamlDoc]:
+def _clause_docs(sources: Sources, release: Release, problems: list[Problem], removed: bool = True) -> list[YamlDoc]:
+    """The clause files of the release: current ones, history ones, and (with `removed`) those of
+    clauses no longer in the library."""
     history = sources.root / HISTORY
     docs = []
     current_ids = set()
@@ -57,7 +64,7 @@ def _clause_docs(sources: Sources, release: Release, problems: list[Problem]) ->
     # a clause no longer in the library survives only in history: it was in the releases
     # before the current one from its version's date on
     newest: dict[str, tuple[tuple[int, ...], Path]] = {}
-    for path in sorted(history.glob("*@*.md")) if history.is_dir() else ():
+    for path in sorted(history.glob("*@*.md")) if history.is_dir() and removed else ():
         cid, _, version = path.stem.partition("@")
         if cid not in current_ids and semver(version) > newest.get(cid, ((-1,), path))[0]:
             text_date = _history_date(path, version)

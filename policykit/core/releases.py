@@ -2,9 +2,10 @@
 
 A release R (from the changelog in clauses/library.yaml) holds, for each clause, the newest
 version whose changelog date is on or before R's date: the current file when that is its
-current version, else `clauses/history/<id>@<version>.md`. `library_at.py` rebuilds a
-release from those files; this module only reads the sources, so validate can check that
-every history file a release needs is there.
+current version, else `clauses/history/<id>@<version>.md`. That goes for the current release
+too: a clause changed after it (an unreleased change, on its way to the next release) is in it
+at its earlier version. `library_at.py` rebuilds a release from those files; this module only
+reads the sources, so validate can check that every history file a release needs is there.
 """
 
 from __future__ import annotations
@@ -57,13 +58,13 @@ def history_problems(sources: Sources) -> list[Problem]:
     its current version, else clauses/history/<id>@<version>.md (what `diff --from release:R`
     rebuilds it from). Reported at the clause's changelog entry for that version.
 
-    The current release (library.yaml's `release`) is built from the current files, edits
-    dated after it included (work towards the next release): it needs no history."""
+    The current release (library.yaml's `release`) is no exception: a clause changed since it
+    needs the text the release had, or nothing could show what the unreleased change changed."""
     history = sources.root / HISTORY
     problems = []
     data = sources.library.data if sources.library is not None else None
     current = str(data.get("release")) if isinstance(data, dict) else None
-    dated = [r for r in releases(sources) if r.date != date.min and r.name != current]
+    dated = [r for r in releases(sources) if r.date != date.min]
     for doc in sources.clauses:
         data = doc.data if isinstance(doc.data, dict) else {}
         cid, changelog = data.get("id"), data.get("changelog")
@@ -84,7 +85,9 @@ def history_problems(sources: Sources) -> list[Problem]:
                                         f"{'s' if len(names) > 1 else ''} {', '.join(sorted(names))}, but {shown} "
                                         "is missing", f"put that version's text there, e.g. git show "
                                         f"REV:{doc.shown} > {shown}; diff --from release:{sorted(names)[0]} "
-                                        "rebuilds the release from it"))
+                                        "rebuilds the release from it" + (
+                                            f"; the clause changed after library release {current}, which still "
+                                            "holds that version until the next release" if current in names else "")))
     return problems
 
 

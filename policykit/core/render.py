@@ -107,10 +107,12 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
     place = standing(doc.approvals, text_sha256, doc.stages, doc.review_months)
     verdict = place.verdict(as_of, doc.due_soon_days, doc.issued)
     names = list(doc.bodies)
-    dated = place.current.date if place.current else doc.issued
+    # a draft is dated by its library release, or by its newest change since (never before its text)
+    dated = place.current.date if place.current else max(doc.issued, doc.unreleased or doc.issued)
     context["doc"] = {
         "version": policy.version,
-        "library_release": doc.library_release,
+        "library_release": doc.library_release if doc.unreleased is None else
+        f"{doc.library_release} with unreleased changes of {long_date(doc.unreleased)}",
         "issued": dated,
         "review_due": verdict.due,
         "review_label": "First approval due by" if verdict.first_approval else "Next review",
@@ -159,7 +161,7 @@ def _current_text(doc: DocumentPlan) -> CurrentText:
     return CurrentText(version=doc.policy.version, library_release=doc.library_release, issued=doc.issued,
                        clauses=tuple(c for part in doc.parts for c in part.clauses),
                        library_changelog=doc.library_changelog, recorded_titles=doc.recorded_titles,
-                       bodies=doc.bodies)
+                       bodies=doc.bodies, unreleased=doc.unreleased, unreleased_records=doc.unreleased_records)
 
 
 def _review_sentence(verdict: Verdict) -> str:

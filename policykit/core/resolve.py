@@ -10,7 +10,7 @@ from policykit.core.conditions import applies, setting_facts
 from policykit.core.context import clause_context
 from policykit.errors import Problem, UsageError, did_you_mean
 from policykit.governance.scheme import body_names, due_soon_days, review_months, stages
-from policykit.model import Approval, Clause, Policy, Project, Setting, freeze
+from policykit.model import Approval, Clause, Library, Policy, Project, Setting, freeze
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class DocumentPlan:
     # "clause-id@version" -> title, for every clause version the approvals recorded: as archived
     # with the approved text (so history keeps the titles approved then), else as in the library now
     recorded_titles: Mapping[str, str] = field(default_factory=dict)
+    # the newest changelog date among its clauses changed since its library release (None: none
+    # did); and the ledger records whose approved text held such changes, by seq
+    unreleased: date | None = None
+    unreleased_records: frozenset[int] = frozenset()
 
     @property
     def key(self) -> str:
@@ -87,6 +91,7 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
             context = clause_context(project.trust, setting.values, setting.local_authority,
                                      {"id": policy.id, "title": policy.title, "version": policy.version}, approvers)
             approvals = project.approvals_for(sid, pid)
+            versions = {c.id: c.version for part in parts for c in part.clauses}
             documents.append(DocumentPlan(
                 setting=setting, policy=policy, parts=tuple(parts), context=freeze(context),
                 library_release=library.release, issued=library.date,
@@ -97,8 +102,16 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                 approvals=approvals,
                 library_changelog=library.changelog,
                 recorded_titles=_recorded_titles(approvals, project.archived, library.clauses),
+                unreleased=library.unreleased(versions),
+                unreleased_records=unreleased_approvals(library, approvals),
             ))
     return Plan(project, tuple(documents), as_of or date.today())
+
+
+def unreleased_approvals(library: Library, approvals: Iterable[Approval]) -> frozenset[int]:
+    """The ledger records (by seq) whose approved text held clause versions dated after the
+    library release the record names."""
+    return frozenset(a.seq for a in approvals if library.unreleased(a.clauses, a.library_release))
 
 
 def _recorded_titles(approvals: Iterable[Approval], archived: Mapping[str, Mapping[str, Any]],

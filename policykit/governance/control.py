@@ -5,7 +5,9 @@ what the ledger recorded then (each clause's version) and the archived text (its
 never from today's library: a clause removed from the policy later does not rewrite what an
 old row says. Rows go by meeting date (then ledger order). A text not yet approved ends the
 table with what changed since the last approval, dated from the clause library's changelog,
-so the same inputs always give the same table.
+so the same inputs always give the same table. A text holding clause changes dated after its
+library release says so instead of naming that release as its own ("unreleased changes since
+library release 2025.1"), in its row and in the rows of approvals of such a text.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 from policykit.dates import long_date
 from policykit.governance.standing import Decision, Standing
-from policykit.model import Approval, Clause
+from policykit.model import Approval, Clause, released_as
 
 _ELSEWHERE = "other wording changed (key people, headings or the school's settings)"
 
@@ -33,6 +35,9 @@ class CurrentText:
     # "clause-id@version" -> title, for every clause version the approvals recorded
     recorded_titles: Mapping[str, str] = field(default_factory=dict)
     bodies: tuple[str, ...] = ()  # who approves it, in order, by the school's names
+    # the newest changelog date among its clauses changed since its library release (None: none)
+    unreleased: date | None = None
+    unreleased_records: frozenset[int] = frozenset()  # ledger seqs whose approved text held such changes
 
     @property
     def clause_versions(self) -> dict[str, str]:
@@ -53,7 +58,7 @@ def document_control(place: Standing, doc: CurrentText) -> list[dict[str, str]]:
         else:
             summary = _stage_summary(before, record, decision, place, doc)
         rows.append({
-            "version": f"{record.policy_version} (library {record.library_release})",
+            "version": _version(record.policy_version, record.library_release, record.seq in doc.unreleased_records),
             "date": long_date(record.date),
             "summary": summary,
             "approved_by": f"{record.body}, minute {record.minute}",
@@ -63,12 +68,18 @@ def document_control(place: Standing, doc: CurrentText) -> list[dict[str, str]]:
     if not place.approved and not place.pending:  # (a text part-way through its stages has its rows)
         day, summary = _draft_summary(before, doc)
         rows.append({
-            "version": f"{doc.version} (library {doc.library_release})",
+            "version": _version(doc.version, doc.library_release, doc.unreleased is not None),
             "date": long_date(day),
             "summary": summary,
             "approved_by": "Not yet approved",
         })
     return rows
+
+
+def _version(version: str, release: str, unreleased: bool) -> str:
+    """A row's version: the policy's, and the library release its text comes from."""
+    return f"{version} (unreleased changes since library release {release})" if unreleased else \
+        f"{version} (library {release})"
 
 
 def _stage_summary(before: Decision | None, record: Approval, decision: Decision | None, place: Standing,
@@ -119,6 +130,8 @@ def _summary(before: Decision | None, text_sha256: str, clauses: Mapping[str, st
 def _draft_summary(last: Decision | None, doc: CurrentText) -> tuple[date, str]:
     """The current text's row: the date it is dated from, and what changed since `last`."""
     if last is None:
+        if doc.unreleased is not None:  # newest first, as changelogs go
+            return doc.unreleased, f"{_unreleased_summary(doc)} {_release_summary(doc, doc.library_release)}"
         return doc.issued, _release_summary(doc, doc.library_release)
     clauses = {c.id: c for c in doc.clauses}
     said = _changes(last.last.clauses, doc.clause_versions,
@@ -163,3 +176,12 @@ def _release_summary(doc: CurrentText, release: str) -> str:
     updated = [c.title for c in changed if c.changelog[-1].date.isoformat() != when]
     said = ([f"added {'; '.join(added)}"] if added else []) + ([f"updated {'; '.join(updated)}"] if updated else [])
     return f"Library release {release}: " + "; ".join(said) + "."
+
+
+def _unreleased_summary(doc: CurrentText) -> str:
+    """What the clause changes dated after the library release do to a text never approved."""
+    changed = [c for c in doc.clauses if c.newest > doc.issued]
+    added = sorted((c.title, c.version) for c in changed if min(n.date for n in c.changelog) > doc.issued)
+    updated = sorted((c.title, c.version) for c in changed if min(n.date for n in c.changelog) <= doc.issued)
+    said = [f"added {t} ({v})" for t, v in added] + [f"updated {t} ({v})" for t, v in updated]
+    return _sentence(f"{released_as(doc.library_release, doc.unreleased)}: " + "; ".join(said))

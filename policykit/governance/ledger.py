@@ -103,6 +103,7 @@ def to_approval(data: Mapping[str, Any]) -> Approval:
         recorded_on=date.fromisoformat(data["recorded_on"]), text_sha256=data["text_sha256"],
         policy_version=data["policy_version"], library_release=data["library_release"],
         clauses=dict(data["clauses"]), markdown_sha256=str(data.get("markdown_sha256", "")),
+        clause_sha256=dict(data.get("clause_sha256") or {}),
     )
 
 

@@ -49,6 +49,7 @@ class BuildResult:
     files: tuple[Path, ...]  # their output files, then the manifest
     changed: tuple[Path, ...]  # files whose content changed on disk
     rebuilt: tuple[str, ...] = ()  # documents with at least one output made this run; the rest were current
+    warnings: tuple[Problem, ...] = ()  # what the build's validation warned of (Project.warnings)
 
 
 class BuildRequest:

@@ -84,7 +84,8 @@ class Freshness:
             if doc is None:
                 entries[plan.key] = self.recorded[plan.key]
                 continue
-            entries[plan.key] = document_entry(doc, self.plan_keys[plan.key], self._current_outputs(doc, made))
+            entries[plan.key] = document_entry(doc, self.plan_keys[plan.key], self._current_outputs(doc, made),
+                                               {c.id: c.body_sha256 for part in plan.parts for c in part.clauses})
         return entries
 
     def made_entries(self, docs: Sequence[RenderedDocument],
@@ -107,10 +108,12 @@ class Freshness:
         return outputs
 
 
-def document_entry(doc: RenderedDocument, inputs_sha256: str, outputs: Mapping[str, OutputRecord]) -> DocumentEntry:
-    """One document's manifest entry."""
+def document_entry(doc: RenderedDocument, inputs_sha256: str, outputs: Mapping[str, OutputRecord],
+                   clause_sha256: Mapping[str, str] | None = None) -> DocumentEntry:
+    """One document's manifest entry; `clause_sha256`, each clause's body hash (none for a
+    version in force, made from the archive rather than from the library's clauses)."""
     return DocumentEntry(setting=doc.setting_id, policy=doc.policy_id, title=doc.title, school=doc.school,
                          text_sha256=sha256(doc.markdown.encode("utf-8")), clauses=dict(doc.clause_versions),
                          inputs_sha256=inputs_sha256, outputs=outputs,
                          changes_on=doc.changes_on.isoformat() if doc.changes_on else "",
-                         text_fingerprint=doc.text_sha256)
+                         text_fingerprint=doc.text_sha256, clause_sha256=dict(sorted((clause_sha256 or {}).items())))

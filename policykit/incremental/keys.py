@@ -26,6 +26,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from policykit.governance.ledger import LEDGER
 from policykit.outputs.pandoc import Converter
 from policykit.system.assets import PACKAGE
 from policykit.system.places import APPROVALS
@@ -111,8 +112,11 @@ def request_key(root: Path, tools: Toolchain, *request: Any) -> str:
     """
     h = hashlib.sha256(tools.key)
     h.update(repr(request).encode("utf-8"))
+    # the ledger's lock is no input: reading the ledger makes it, so a build would change its own key
+    lock = root / LEDGER.with_name(LEDGER.name + ".lock")
     for folder in ("clauses", "settings"):
-        h.update(b"\0" + _tree_sha256(root, (p for p in (root / folder).rglob("*") if p.is_file())).encode())
+        h.update(b"\0" + _tree_sha256(root, (p for p in (root / folder).rglob("*")
+                                             if p.is_file() and p != lock)).encode())
     return h.hexdigest()
 
 

@@ -1,9 +1,10 @@
 """Stage 6, record: the build manifest (what was built, from which inputs, with which hashes).
 
-Each document's entry names its clauses and versions, the hash of its inputs and, for each
-output, its path, its hash and the hash of what it was made from: enough for the next build
-to tell which outputs are still current (see freshness.py). Entries of documents not built
-this run are kept.
+Each document's entry names its clauses and versions (and the hash of each clause's body,
+so validate can tell a clause edited without a new version), the hash of its inputs and, for
+each output, its path, its hash and the hash of what it was made from: enough for the next
+build to tell which outputs are still current (see freshness.py). Entries of documents not
+built this run are kept.
 
 The file is parsed once, into `Manifest`; anything in it that is not as policykit writes it
 (a hand edit, a truncated copy from a CI cache) is left out, which costs a rebuild of the
@@ -56,6 +57,7 @@ class DocumentEntry:
     outputs: Mapping[str, OutputRecord]  # by format
     changes_on: str = ""  # ISO date from which the text reads differently by the calendar alone ("" never)
     text_fingerprint: str = ""  # the approvable text's fingerprint (render.RenderedDocument.text_sha256)
+    clause_sha256: Mapping[str, str] = field(default_factory=dict)  # each clause's model.body_sha256 as built
 
     def to_json(self) -> dict[str, Any]:
         data = {"setting": self.setting, "policy": self.policy, "title": self.title, "school": self.school,
@@ -65,8 +67,15 @@ class DocumentEntry:
             data["changes_on"] = self.changes_on
         if self.text_fingerprint:
             data["text_fingerprint"] = self.text_fingerprint
+        if self.clause_sha256:
+            data["clause_sha256"] = dict(sorted(self.clause_sha256.items()))
         data["outputs"] = {fmt: self.outputs[fmt].to_json() for fmt in sorted(self.outputs)}
         return data
+
+    def clause_texts(self) -> list[tuple[str, str, str]]:
+        """(clause, version, body sha256) for each clause this build recorded a hash for."""
+        return [(cid, self.clauses[cid], digest) for cid, digest in sorted(self.clause_sha256.items())
+                if cid in self.clauses]
 
     def current_on(self, day: date) -> bool:
         """Whether the text as built still reads right on `day` (its due date not yet passed)."""
@@ -159,6 +168,7 @@ def _entry(data: Any) -> DocumentEntry | None:
         if isinstance(record, dict) and isinstance(record.get("path"), str) and isinstance(record.get("sha256"), str):
             outputs[str(fmt)] = OutputRecord(record["path"], record["sha256"], _text(record.get("input_sha256")))
     clauses = data.get("clauses")
+    hashes = data.get("clause_sha256")
     changes_on = _text(data.get("changes_on"))
     try:
         date.fromisoformat(changes_on) if changes_on else None
@@ -169,4 +179,6 @@ def _entry(data: Any) -> DocumentEntry | None:
                          text_sha256=_text(data.get("text_sha256")),
                          clauses={str(k): str(v) for k, v in clauses.items()} if isinstance(clauses, dict) else {},
                          inputs_sha256=_text(data.get("inputs_sha256")), outputs=outputs, changes_on=changes_on,
-                         text_fingerprint=_text(data.get("text_fingerprint")))
+                         text_fingerprint=_text(data.get("text_fingerprint")),
+                         clause_sha256={str(k): v for k, v in hashes.items() if isinstance(v, str)}
+                         if isinstance(hashes, dict) else {})

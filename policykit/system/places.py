@@ -5,7 +5,8 @@ and `diff --out` (and the build folder `acknowledgements` links into), `output_f
 `pack --out` and `status --ics`. Both refuse, as a usage error naming the option, a path
 that is the trust root, lies inside `clauses/` or `settings/`, or (for a folder) holds one of
 them. The only files policykit writes inside `settings/` are the approval records, and
-`approval_records` is the one way to reach them.
+`approval_records` is the one way to reach them; the only one inside `clauses/` is the
+library's own file, which `policykit release` edits, through `library_file`.
 
 `--out ''` means the current folder, which is often the trust root: a build there would
 scatter 80 files and a manifest among clauses/ and settings/, and `--out clauses` would put
@@ -23,6 +24,7 @@ OUT = "build"  # the default output folder, under the trust root
 SITE = Path(OUT) / "site"
 PACKS = Path(OUT) / "packs"
 APPROVALS = Path("settings") / "approvals"  # the ledger and the approved texts: written by `approve` only
+LIBRARY = Path("clauses") / "library.yaml"  # the library's release and changelog: written by `release` only
 _HINT = "use build/, the default, or a folder outside clauses/ and settings/"
 _FILE_HINT = "write it under build/, the default, or outside clauses/ and settings/"
 
@@ -68,3 +70,8 @@ def output_file(root: Path | str, path: Path | str, option: str) -> Path:
 def approval_records(root: Path | str) -> Path:
     """settings/approvals/ under the trust root: the ledger and the archive of approved texts."""
     return Path(root) / APPROVALS
+
+
+def library_file(root: Path | str) -> Path:
+    """clauses/library.yaml under the trust root: the library's release, date and changelog."""
+    return Path(root) / LIBRARY

@@ -11,11 +11,13 @@ checks, one module each:
     variables.py    every template variable a school's documents use is set for it
     signatories.py  every body that approves a school's documents has someone to sign for it
     ledger.py       the approval records and the archived texts they name
+    unversioned.py  (warnings) clauses changed without a new version
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import Iterable
 
 from policykit.core.load import Sources
 from policykit.core.releases import history_problems
@@ -24,16 +26,21 @@ from policykit.core.validate.ledger import ledger_records
 from policykit.core.validate.library import check_library, policy_names
 from policykit.core.validate.settings import check_adaptations, school_settings, trust_settings
 from policykit.core.validate.signatories import check_signatories
+from policykit.core.validate.unversioned import RecordedText, approval_texts, history_texts, unversioned_changes
 from policykit.core.validate.variables import check_variables
 from policykit.errors import PolicykitError, Problem, did_you_mean
 from policykit.governance.archive import archive_path, check_archive
 from policykit.model import Project, freeze
 
-__all__ = ["validate"]
+__all__ = ["validate", "RecordedText"]
 
 
-def validate(sources: Sources) -> Project:
-    """Check everything in `sources`; return the Project or raise with every problem."""
+def validate(sources: Sources, recorded: Iterable[RecordedText] = ()) -> Project:
+    """Check everything in `sources`; return the Project or raise with every problem.
+
+    The Project's `warnings` say which clauses changed without a new version, against the
+    history files, the approvals and the clause texts `recorded` elsewhere (a build's manifest,
+    which the commands read: the core reads no outputs)."""
     problems: list[Problem] = list(sources.problems)
     problems.extend(character_problems(sources))
     problems.extend(history_problems(sources))
@@ -60,8 +67,10 @@ def validate(sources: Sources) -> Project:
     if problems:
         raise PolicykitError(problems)
     assert library is not None and trust is not None
+    texts = [*history_texts(sources, library.clauses), *approval_texts(approvals), *recorded]
+    warnings = tuple(sorted(unversioned_changes(sources, library.clauses, library.release, texts)))
     return Project(sources.root, library, freeze(trust), settings, digest=_digest(sources), approvals=approvals,
-                   archived=archived, archived_documents=documents)
+                   archived=archived, archived_documents=documents, warnings=warnings)
 
 
 def _digest(sources: Sources) -> str:
