@@ -249,7 +249,8 @@ def test_the_example_trust_shows_every_state(example_trust):
     rows = policykit.status(example_trust, TODAY).rows
     assert {r.state for r in rows} == set(STATES)
     by = {(r.setting, r.policy): r for r in rows}
-    assert by[("oakfield", "acceptable-use")].state == "review due soon"
+    assert by[("oakfield", "remote-working")].state == "review due soon"
+    assert by[("oakfield", "safer-working-practice")].state == "overdue"
     assert by[("riverside", "online-safety-handbook")].state == "awaiting approval"
     assert by[("riverside", "code-of-conduct")].changed
     assert policykit.validate(example_trust).approvals  # and the ledger validates
