@@ -169,7 +169,7 @@ def test_the_version_in_force_stays_published(mini, tmp_path):
 def test_one_policy_through_a_whole_cycle(mini, tmp_path):
     """Never approved and overdue -> in the pack -> first stage -> second stage -> a clause edited
     (draft and version in force both built, the site links both, acknowledgements keep the version
-    in force) -> re-approved."""
+    in force) -> the release cut -> re-approved."""
     root = mini({"settings/trust.yaml": TWO_STAGE})
     folder = root / "build" / "alpha"
 
@@ -211,10 +211,16 @@ def test_one_policy_through_a_whole_cycle(mini, tmp_path):
         "Board of Trustees, minute TB/26/12", "Local Governing Body, minute LGB/26/12"]
     assert policykit.pack(root, "alpha", date(2026, 12, 10), out=tmp_path / "p3.pdf").items == ()
 
-    # 4. a clause is edited: the draft and the version in force are both built
-    (root / "clauses" / "remote-working" / "rw-phones.md").write_text(
-        CLAUSE_PHONES.replace("dial 141 first", "always dial 141 first"))
+    # 4. the library changes a clause (a new version, its old text kept for the release that has
+    # it): the draft and the version in force are both built
+    from tests.conftest import new_clause_version
+
+    new_clause_version(root, "clauses/remote-working/rw-phones.md", CLAUSE_PHONES.replace(
+        "dial 141 first", "always dial 141 first").replace("version: 1.1.0\ntitle", "version: 1.2.0\ntitle").replace(
+        "changelog:\n", "changelog:\n  - version: 1.2.0\n    date: 2026-12-01\n    note: Always dial 141.\n", 1))
     policykit.build(root, settings=["alpha"])
+    control = control_rows((folder / "remote.md").read_text())[-1]
+    assert control[0] == "1.0.0 (unreleased changes since library release 2025.1)" and control[3] == "Not yet approved"
     assert (alpha(TODAY).state, alpha(TODAY).changed) == ("changed since approval", True)
     draft, force = texts(), texts("in-force/remote")
     for suffix in draft:
@@ -231,7 +237,13 @@ def test_one_policy_through_a_whole_cycle(mini, tmp_path):
     assert [(i.policy, i.changed) for i in pack.items] == [("remote", True)]
     assert "always dial 141 first" in squash(pdf_text(pack.path))
 
-    # 5. re-approved at both stages: the new text is in force, the copy goes
+    # 5. the trust cuts the release, and the document names it
+    release = policykit.release(root, "2026.1", date(2026, 12, 1))
+    assert [c.id for c in release.clauses] == ["rw-phones"]
+    policykit.build(root, settings=["alpha"])
+    assert control_rows((folder / "remote.md").read_text())[-1][0] == "1.0.0 (library 2026.1)"
+
+    # 6. re-approved at both stages: the new text is in force, the copy goes
     policykit.approve(root, "alpha", "remote", "trust-board", date(2026, 12, 1), "TB/26/13", "Clerk", today=TODAY)
     policykit.approve(root, "alpha", "remote", "board", date(2026, 12, 2), "LGB/26/13", "Clerk", today=TODAY)
     assert (alpha(TODAY).state, alpha(TODAY).changed) == ("approved", False)
