@@ -150,3 +150,20 @@ def test_user_mistakes_get_located_messages_not_a_bug_report(mini):
                  ("pack", "alpha", "--meeting", "9999-12-31")):
         result = _cli(mini(), *args)
         assert result.exit_code == 2 and "9999-12-31 is too far ahead" in result.stderr, args
+
+
+@pytest.mark.parametrize("body, heading", [
+    ("Text\n===\n", True), ("Text\n---\n", True), ("- a\n- b\n---\n", True),
+    ("Text\n\n---\n\nMore text.\n", False), ("```\nText\n---\n```\n", False),
+])
+def test_setext_headings_are_headings_too(mini, body, heading):
+    from tests.conftest import CLAUSE_PHONES
+
+    head, _, _ = CLAUSE_PHONES.rpartition("---\n")
+    root = mini({"clauses/remote-working/rw-phones.md": head + "---\n" + body})
+    if heading:
+        with pytest.raises(policykit.PolicykitError) as err:
+            policykit.validate(root)
+        assert any("headings are not allowed in a clause body" in p.message for p in err.value.problems)
+    else:
+        policykit.validate(root)

@@ -13,6 +13,9 @@ from policykit.templating.variables import Variable, variables
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+# a setext heading: a line of text underlined with = or - (after a blank line, a --- line is a rule)
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_NOT_TEXT = re.compile(r"^\s*$")  # (after a list item too, --- makes the item a heading)
 
 
 # Clause text is Markdown for people to read: no pictures (pandoc would fetch them) and no
@@ -49,7 +52,8 @@ def body_problems(doc: YamlDoc) -> list[Problem]:
                                     "write the text in the clause itself"))
         if _FENCE.match(line):
             fenced = not fenced
-        elif not fenced and _HEADING.match(line):
+        elif not fenced and (_HEADING.match(line) or (
+                _SETEXT.match(line) and i > 0 and not _NOT_TEXT.match(doc.body.splitlines()[i - 1]))):
             problems.append(Problem(doc.shown, doc.body_line + i, 1, "", "headings are not allowed in a clause body",
                                     "the clause title is its heading; split it into two clauses"))
     lines = doc.body.splitlines()
