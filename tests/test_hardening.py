@@ -167,3 +167,28 @@ def test_setext_headings_are_headings_too(mini, body, heading):
         assert any("headings are not allowed in a clause body" in p.message for p in err.value.problems)
     else:
         policykit.validate(root)
+
+
+@pytest.mark.parametrize("make, message", [
+    ("fifo", "settings/gamma.yaml: is not a regular file"),
+    ("device", "is not a regular file"),  # a settings file linked to an endless device: refused unread
+    ("ledger folder", "settings/approvals/ledger.jsonl: is not a regular file"),
+    ("lock folder", "cannot use the ledger's lock: Is a directory"),
+])
+def test_files_of_the_wrong_kind_get_a_message_not_a_hang_or_a_traceback(mini, make, message):
+    import os
+
+    root = mini()
+    approvals = root / "settings" / "approvals"
+    if make == "fifo":
+        os.mkfifo(root / "settings" / "gamma.yaml")
+    elif make == "device":
+        (root / "settings" / "delta.yaml").symlink_to("/dev/zero")
+    elif make == "ledger folder":
+        (approvals / "ledger.jsonl").mkdir(parents=True)
+    else:
+        approvals.mkdir(parents=True)
+        (approvals / "ledger.jsonl").write_text("")
+        (approvals / "ledger.jsonl.lock").mkdir()
+    result = _cli(root, "validate")
+    assert result.exit_code in (1, 3) and message in result.stderr, result.stderr

@@ -7,6 +7,7 @@ tree ourselves so every later stage can point at `file:line:col`.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,13 +74,23 @@ class YamlError(Exception):
 
 
 def read_text(path: Path, shown: str) -> str:
-    """Read a file as UTF-8 (a BOM is allowed), or fail with a located problem."""
+    """Read a file as UTF-8 (a BOM is allowed), or fail with a located problem.
+
+    Only a regular file is opened (a FIFO would hang the read, a device never end it), and no
+    more of it is read than the limit allows: a settings file that is a link to an endless
+    device is refused before its first byte, a huge one after MAX_BYTES.
+    """
     try:
-        raw = path.read_bytes()
+        kind = path.stat().st_mode
+        if not stat.S_ISREG(kind):
+            raise YamlError(Problem(shown, message="is not a regular file (a device, a pipe or a folder)",
+                                    hint="policykit reads only ordinary files: put the file itself here"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise YamlError(Problem(shown, message=f"cannot read file: {exc.strerror}")) from None
     if len(raw) > MAX_BYTES:
-        raise YamlError(Problem(shown, message=f"file is too large ({len(raw)} bytes; the limit is {MAX_BYTES})"))
+        raise YamlError(Problem(shown, message=f"file is too large (more than {MAX_BYTES} bytes)"))
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise YamlError(Problem(shown, 1, 1, "", "the file is saved as UTF-16", "save it as UTF-8"))
     try:

@@ -11,13 +11,14 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from policykit.errors import OutputError, Problem
+from policykit.errors import OutputError, PolicykitError, Problem
 from policykit.model import Approval
 from policykit.system.places import APPROVALS
 
@@ -57,9 +58,14 @@ def read_ledger(path: Path, lock: bool = True) -> tuple[LedgerLine, ...]:
         with locked(path, shared=True):
             return read_ledger(path, lock=False)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise PolicykitError(Problem(LEDGER.as_posix(), message="is not a regular file (a folder, a device or "
+                                         "a pipe)", hint="restore settings/approvals/ledger.jsonl from git"))
         raw = path.read_bytes()
     except FileNotFoundError:
         return ()
+    except OSError as exc:
+        raise PolicykitError(Problem(LEDGER.as_posix(), message=f"cannot read the ledger: {exc.strerror}")) from None
     lines = []
     for number, text in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
         if not text.strip():
@@ -110,8 +116,16 @@ def to_approval(data: Mapping[str, Any]) -> Approval:
 @contextmanager
 def locked(path: Path, shared: bool = False) -> Iterator[None]:
     """A lock beside `path`: exclusive to append (one approval at a time), shared to read."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(path.suffix + ".lock"), "a+") as handle:
+    lock = path.with_suffix(path.suffix + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a+")
+    except OSError as exc:  # settings/approvals is a file, the lock a folder, or the folder read-only
+        where = lock if path.parent.is_dir() else path.parent
+        raise OutputError(Problem(str(where), message=f"cannot use the ledger's lock: {exc.strerror}",
+                                  hint="settings/approvals must be a folder policykit can write in, holding "
+                                  "ledger.jsonl and its lock file; restore it from git")) from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
