@@ -192,3 +192,80 @@ def test_files_of_the_wrong_kind_get_a_message_not_a_hang_or_a_traceback(mini, m
         (approvals / "ledger.jsonl.lock").mkdir()
     result = _cli(root, "validate")
     assert result.exit_code in (1, 3) and message in result.stderr, result.stderr
+
+
+def _clause_with(body: str) -> str:
+    from tests.conftest import CLAUSE_PHONES
+
+    head, _, _ = CLAUSE_PHONES.rpartition("---\n")
+    return head + "---\n" + body
+
+
+LINK_SYNTAXES = [
+    "See [the guide][g].\n\n[g]: javascript:alert(1)\n",                  # reference
+    "See [g][].\n\n[g]: data:text/html,<script>alert(1)</script>\n",     # collapsed
+    "See [g].\n\n[g]: file:///etc/passwd\n",                              # shortcut
+    "See <file:///etc/passwd> and <vbscript:msgbox(1)>.\n",              # autolinks
+    "See [the guide]({{ 'javas' ~ 'cript:alert(1)' }}).\n",              # assembled by the template
+    "Pick [this]{onclick=\"alert(1)\" onmouseover=\"alert(2)\" style=\"x\"}.\n",  # attributes
+    "::: {onclick=\"alert(1)\"}\nA box.\n:::\n",
+]
+
+
+@pytest.mark.parametrize("body", LINK_SYNTAXES)
+def test_no_link_or_attribute_in_any_output_runs_code_or_reads_a_file(mini, body):
+    import re
+    import zipfile
+
+    from pypdf import PdfReader
+
+    root = mini({"clauses/remote-working/rw-phones.md": _clause_with(body)})
+    try:
+        policykit.build(root, settings=["alpha"], formats="html,docx,pdf")
+    except policykit.PolicykitError as err:  # validate may refuse the syntax outright: as good
+        assert any("link" in p.message for p in err.problems)
+        return
+    out = root / "build" / "alpha"
+    html = (out / "remote.html").read_text()
+    targets = re.findall(r'(?:href|src)="([^"]*)"', html)
+    assert not [t for t in targets if re.match(r"\s*(javascript|data:text|file|vbscript)", t, re.I)], targets
+    assert not re.search(r"<[^>]+\son\w+=", html) and 'style="x"' not in html
+    with zipfile.ZipFile(out / "remote.docx") as docx:
+        rels = docx.read("word/_rels/document.xml.rels").decode()
+    assert not re.search(r'Target="(javascript|data|file|vbscript):', rels, re.I)
+    uris = [str(a.get_object().get("/A", {}).get("/URI", "")) for page in PdfReader(str(out / "remote.pdf")).pages
+            for a in page.get("/Annots") or []]
+    assert not [u for u in uris if re.match(r"(javascript|data|file|vbscript):", u, re.I)], uris
+
+
+def test_a_clause_image_never_makes_the_build_fetch_a_url(mini):
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        # a reference-style image gets past the line check: the build itself must never fetch it
+        body = f"Our crest: ![crest][c] and ![badge][].\n\n[c]: http://127.0.0.1:{port}/c.png\n" \
+               f"[badge]: http://127.0.0.1:{port}/badge.png\n"
+        root = mini({"clauses/remote-working/rw-phones.md": _clause_with(body)})
+        policykit.build(root, settings=["alpha"], formats="html,docx,pdf")
+        html = (root / "build" / "alpha" / "remote.html").read_text()
+        assert "Our crest: crest and badge." in " ".join(html.replace("<span>", "").replace("</span>", "").split())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == []

@@ -15,6 +15,45 @@ local function spit(path, text)
   f:close()
 end
 
+-- One rule for links, images and attributes, on the parsed tree of every document policykit
+-- converts, whatever Markdown syntax made them (inline, reference, collapsed, shortcut, autolink,
+-- or assembled by a template): a link goes only to a web page (http:, https:), an email address
+-- (mailto:) or a place in the same document (#id), else it is its text alone; an image is its
+-- description (policykit adds the logo itself, after this, from its own settings), so pandoc
+-- never fetches a URL or reads a file; no attribute runs code or reaches elsewhere.
+local SCHEMES = {['http:'] = true, ['https:'] = true, ['mailto:'] = true}
+local DROPPED = {style = true, href = true, src = true, srcset = true, srcdoc = true, action = true,
+                 formaction = true, background = true, poster = true, data = true, ['xlink:href'] = true}
+
+local function safe_target(target)
+  if target:sub(1, 1) == '#' then return true end
+  local scheme = target:match('^%s*([%a][%w+.-]*:)')
+  return scheme ~= nil and SCHEMES[scheme:lower()] == true
+end
+
+local function clean(el)
+  if el.attr then
+    local kept = {}
+    for key, value in pairs(el.attributes) do
+      local k = key:lower()
+      if not DROPPED[k] and k:sub(1, 2) ~= 'on' and not tostring(value):lower():match('^%s*javascript:') then
+        kept[key] = value
+      end
+    end
+    el.attributes = kept
+  end
+  return el
+end
+
+local sanitize = {
+  Link = function(el)
+    if not safe_target(el.target) then return pandoc.Span(el.content) end
+    return clean(el)
+  end,
+  Image = function(el) return pandoc.Span(el.caption) end,
+  Span = clean, Div = clean, Header = clean, Code = clean, CodeBlock = clean, Table = clean,
+}
+
 local jobs = pandoc.json.decode(slurp(arg[1]), false)
 -- cover, contents and running header per format: see layout.lua beside this script
 local layout = dofile(pandoc.path.join{pandoc.path.directory(arg[0]), 'layout.lua'}).layout
@@ -23,7 +62,7 @@ local failures = {}
 
 for _, job in ipairs(jobs.jobs) do
   local ok, err = pcall(function()
-    local doc = pandoc.read(slurp(job.input), jobs.reader)
+    local doc = pandoc.read(slurp(job.input), jobs.reader):walk(sanitize)
     for _, out in ipairs(job.outputs) do
       local opts = {
         number_sections = out.number_sections or false,
