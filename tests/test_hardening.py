@@ -270,3 +270,12 @@ def test_a_clause_image_never_makes_the_build_fetch_a_url(mini):
         server.shutdown()
         server.server_close()
     assert hits == []
+
+
+def test_a_character_the_template_makes_that_the_pdf_cannot_draw_is_located(mini):
+    body = "Our mascot: {{ '\\U0001F3EB' }}.\n"
+    root = mini({"clauses/remote-working/rw-phones.md": _clause_with(body)})
+    result = _cli(root, "validate")
+    assert result.exit_code == 1, result.output
+    assert ("clauses/remote-working/rw-phones.md:16: the template makes '\U0001F3EB' (U+1F3EB SCHOOL), which the "
+            "PDF cannot draw (building alpha/remote)") in result.stderr

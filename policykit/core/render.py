@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Mapping
 
+from policykit.core import characters, glyphs
 from policykit.core.approvable import approvable_content
 from policykit.core.frame import frame_source
 from policykit.core.people import key_people, role
@@ -93,6 +94,10 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
             if adaptation:
                 local = local_text(adaptation.get("replace") or adaptation["append"])
                 text = local if "replace" in adaptation else f"{text.strip()}\n\n{local}"
+            unusable = _unusable(text)
+            if unusable:  # made by the template itself (a "\\U0001F3EB" escape, say): no value holds it
+                raise _ClauseFailure(Problem(clause.path, clause.body_line, 0, "", f"the template makes {unusable} "
+                                             f"(building {doc.key})", "use other characters or leave them out"))
             texts.append((clause, text))
             clauses.append({"id": clause.id, "title": Markdown(clause.title), "version": clause.version,
                             "text": Markdown(text.strip())})
@@ -155,6 +160,16 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
         issued=doc.issued,
         colours=template_colours(context["trust"]),
     )
+
+
+def _unusable(text: str) -> str:
+    """The characters of a rendered clause that no document can carry or the PDF draw, in words."""
+    if not characters.suspicious(text):
+        return ""
+    cannot = glyphs.undrawable(set(text))
+    bad = [c for c in dict.fromkeys(text) if characters.not_text(c) or c in cannot]
+    return ", ".join(f"{characters.describe(c)}, {characters.not_text(c) or 'which the PDF cannot draw'}"
+                     for c in bad)
 
 
 def _current_text(doc: DocumentPlan) -> CurrentText:
