@@ -42,9 +42,10 @@ def pack(root: Path | str, setting: str, meeting: date, out: Path | str | None =
     plan = resolve(project, [setting])
     docs = render(plan)
     report = status_of(plan, docs, meeting)
-    chosen = {row.policy for row in select(report.rows, meeting_body(project, setting))}
+    chosen = select(report.rows, meeting_body(project, setting))
+    wanted = {row.policy for row in chosen}
     redlines = redlines_for(Trust(root, sources, project, {d.key: d for d in docs}),
-                            [d for d in docs if d.policy_id in chosen])
-    items, markdown = pack_markdown(plan, docs, report, redlines, meeting)
+                            [d for d in docs if d.policy_id in wanted])
+    items, markdown = pack_markdown(plan, docs, chosen, redlines, meeting)
     write_files({path: pack_pdf(markdown, project, meeting, converter or Pandoc())})
     return PackResult(path, setting, project.settings[setting].name, meeting, items, markdown)

@@ -31,7 +31,7 @@ from policykit.reports.site import DOWNLOADS, MARKER, SiteResult, download_name,
 from policykit.reports.status import status_of
 from policykit.system.atomic import write_files
 from policykit.system.locks import build_lock
-from policykit.system.places import SITE, output_folder
+from policykit.system.places import SITE, output_folder, through_link
 
 __all__ = ["site", "SiteResult"]
 
@@ -111,8 +111,7 @@ def _stale(out: Path, keep: set[Path]) -> list[Path]:
         if path in keep or not isinstance(digest, str) or ".." in Path(str(rel)).parts or Path(str(rel)).is_absolute():
             continue
         try:
-            steps = [out.joinpath(*Path(str(rel)).parts[:i]) for i in range(1, len(Path(str(rel)).parts) + 1)]
-            if any(step.is_symlink() for step in steps) or folder not in path.resolve().parents or not path.is_file():
+            if through_link(out, str(rel)) or folder not in path.resolve().parents or not path.is_file():
                 continue
             if sha256(path.read_bytes()) == digest:
                 stale.append(path)

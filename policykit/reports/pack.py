@@ -42,7 +42,7 @@ from policykit.model import Approval, Project
 from policykit.outputs.pandoc import Converter, Job, Output
 from policykit.outputs.pdf import typst_pdf
 from policykit.reports.redlines import Redline
-from policykit.reports.status import Status, StatusRow
+from policykit.reports.status import StatusRow
 from policykit.system.assets import asset
 from policykit.templating.markdown import escape, yamlstr
 
@@ -140,10 +140,11 @@ def _decides(stages: Sequence[str], done: int, board: str) -> tuple[str, bool]:
     return f"The {board}, once the {' then the '.join(before)} has approved it", True
 
 
-def pack_markdown(plan: Plan, docs: Sequence[RenderedDocument], report: Status,
+def pack_markdown(plan: Plan, docs: Sequence[RenderedDocument], chosen: Sequence[StatusRow],
                   redlines: Mapping[str, Redline | None], meeting: date) -> tuple[tuple[PackItem, ...], str]:
-    """The policies for decision (`report`'s rows, chosen by `select`) and the pack's one
-    Markdown document, from one school's documents planned and rendered as of the meeting."""
+    """The policies for decision (`chosen`: the status rows as `select` picks and orders them) and
+    the pack's one Markdown document, from one school's documents planned and rendered as of the
+    meeting."""
     project = plan.project
     docs_by_policy = {d.policy_id: d for d in docs}
     plans = {p.policy.id: p for p in plan.documents}
@@ -152,7 +153,7 @@ def pack_markdown(plan: Plan, docs: Sequence[RenderedDocument], report: Status,
     board = meeting_body(project, setting.id) if setting else ""
     items: list[PackItem] = []
     sections: list[str] = []
-    for row in select(report.rows, board):
+    for row in chosen:
         doc, plan_doc = docs_by_policy[row.policy], plans[row.policy]
         stages = list(plan_doc.bodies)
         pending = tuple(doc.standing.pending) if doc.standing is not None else ()

@@ -67,6 +67,13 @@ def output_file(root: Path | str, path: Path | str, option: str) -> Path:
     return target
 
 
+def through_link(base: Path, rel: Path | str) -> bool:
+    """Whether `base / rel` is reached through a symbolic link at any step below `base` (the file
+    itself included): such a path may lead anywhere, so policykit neither reads nor deletes it."""
+    parts = Path(rel).parts
+    return any(base.joinpath(*parts[:i]).is_symlink() for i in range(1, len(parts) + 1))
+
+
 def approval_records(root: Path | str) -> Path:
     """settings/approvals/ under the trust root: the ledger and the archive of approved texts."""
     return Path(root) / APPROVALS

@@ -13,6 +13,7 @@ from policykit.core.validate.library import ID, declared_options, option_value
 from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
 from policykit.model import Library, Setting, freeze
+from policykit.system.places import through_link
 
 
 def trust_settings(sources: Sources, problems: list[Problem]) -> dict[str, Any] | None:
@@ -126,8 +127,7 @@ def asset_problems(settings: Path, name: str) -> list[tuple[str, str]]:
     if rel.is_absolute() or ".." in rel.parts:
         return [(f"'{name}' is outside settings/", hint)]
     path = settings / rel
-    steps = [settings.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts) + 1)]
-    if any(step.is_symlink() for step in steps):
+    if through_link(settings, rel):
         return [(f"settings/{name} is a symbolic link", "use the image file itself, not a link to it")]
     if not path.exists():
         return [(f"no file settings/{name}", hint)]
