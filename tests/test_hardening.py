@@ -279,3 +279,40 @@ def test_a_character_the_template_makes_that_the_pdf_cannot_draw_is_located(mini
     assert result.exit_code == 1, result.output
     assert ("clauses/remote-working/rw-phones.md:16: the template makes '\U0001F3EB' (U+1F3EB SCHOOL), which the "
             "PDF cannot draw (building alpha/remote)") in result.stderr
+
+
+@pytest.mark.parametrize("template", [
+    '{{ ("x" * 50000) | replace("x", "x" * 50000) }}',  # 2.5 GB of text before the size rule, until now
+    '{{ ([[1] * 50000] * 50000) | length }}',  # two lists, but 2.5 billion items to look at: minutes
+    '{{ ([[1] * 50000] * 50000) | sort | length }}',
+    '{% set a = [1] * 40000 %}{{ ([a, a, a] + [a]) | sort | length }}',
+    '{{ ((range(1000) | list) * 50) | map("string") | map("center", 1000) | join | length }}',  # lazy, 50 MB
+    '{{ ("x " * 20000) | wordwrap(1, wrapstring="y" * 1000) | length }}',
+    '{{ ((range(1000) | list) * 50) | join("x" * 1000) }}',
+    '{{ ("a\\n" * 25000) | indent(1000) }}',
+])
+def test_a_template_is_stopped_before_the_work_not_after_it(template):
+    import time
+    import tracemalloc
+
+    from policykit.templating.engine import TemplateProblem, render
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(TemplateProblem, match="refused by the sandbox"):
+            render(template, {"school": {"name": "Alpha"}})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * 2**20, f"{peak / 2**20:.0f} MiB made before the refusal"
+    assert time.perf_counter() - started < 5
+
+
+def test_ordinary_filters_still_work_within_the_budget():
+    from policykit.templating.engine import render
+
+    people = {"deputy_dsls": [{"name": "Kieran Walsh"}, {"name": "Fatima Begum"}]}
+    assert render('{{ people.deputy_dsls | map(attribute="name") | join(" and ") }}', {"people": people}) \
+        == "Kieran Walsh and Fatima Begum"
+    assert render('{{ ("a" * 3000) | replace("a", "bb") | length }}', {}) == "6000"

@@ -8,6 +8,9 @@ machine (`{{ 'a' * 10**9 }}`, nested loops over `range(99999)`), nor from printi
   print anything but data;
 - every result a template computes (`*`, `+`, `**`, `~`, filters) is bounded in size before it is
   made, and `range()` in length;
+- every value given to a filter is weighed (nested lists counted as often as they appear), and
+  the filters that can make far more than they are given (`replace`, `join`, `indent`,
+  `wordwrap`) have their result estimated, before they run;
 - loop iterations, calls and the work of filters and operators draw on one budget per render,
   so no template runs for long; `render` in engine.py bounds the text rendered;
 - the names a template sees are the settings, plus `range`: no `lipsum`, `cycler`, `joiner`,
@@ -39,7 +42,8 @@ MAX_RANGE = 1000  # items from range(): clauses list people and options, not tho
 MAX_VALUE = 50_000  # characters (or items) in one value a template computes
 MAX_INT_BITS = 1024  # about 300 digits: more than any count or year a policy needs
 MAX_NUMBER_ARG = 1000  # a number given to a filter (a width, a length)
-MAX_WORK = 200_000  # loop steps, calls and filter or operator work (per KiB made) in one render
+MAX_WORK = 200_000  # loop steps, calls and filter or operator work in one render
+_CHARS_PER_UNIT = 64  # text a filter or operator makes costs a unit per 64 characters: at most ~13 MB a render
 
 # filters a clause has no use for and that break the promises: huge or random text
 DROPPED_FILTERS = ("format", "random")
@@ -89,6 +93,55 @@ def _size(value: Any) -> int:
     return len(value) if isinstance(value, (str, list, tuple, range)) else 0
 
 
+def weight(value: Any, cap: int = MAX_VALUE) -> int:
+    """Characters and items in a value, nested ones counted each time they appear, counted
+    only until `cap` is passed: `[[1] * 50000] * 50000` holds two lists, but any filter,
+    comparison or sort of it touches 2.5 billion items, so it weighs what it would cost.
+    Stopping at the cap keeps the count itself cheap (at most `cap` steps)."""
+    total, stack = 0, [value]
+    while stack and total <= cap:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, (list, tuple)):
+            total += len(item)
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            total += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, range):
+            total += len(item)
+    return total
+
+
+def _estimate(name: str, values: list[Any], kwargs: dict[str, Any]) -> int:
+    """How long a filter's result can be, known before it runs, for the filters that can make
+    far more than they are given (a long `new` for each of many matches, a separator between
+    each of many items): refused before the text is made, not after gigabytes of it."""
+    def arg(i: int, key: str, default: Any) -> Any:
+        return kwargs.get(key, values[i] if len(values) > i else default)
+
+    text = values[0] if values else None
+    if name == "replace" and isinstance(text, str):
+        old, new, count = str(arg(1, "old", "")), str(arg(2, "new", "")), arg(3, "count", None)
+        found = text.count(old) if old else len(text) + 1
+        if isinstance(count, int) and count >= 0:
+            found = min(found, count)
+        return len(text) + found * max(len(new) - len(old), 0)
+    if name == "join" and isinstance(text, (list, tuple)):
+        separator = arg(1, "d", "")
+        return weight(text) + len(str(separator)) * max(len(text) - 1, 0)
+    if name == "indent" and isinstance(text, str):
+        width = arg(1, "width", 4)
+        pad = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+        return len(text) + (text.count("\n") + 1) * max(pad, 0)
+    if name == "wordwrap" and isinstance(text, str):
+        width, wrap = arg(1, "width", 79), arg(4, "wrapstring", None)
+        return len(text) + (len(text) // max(width, 1) + 1) * (len(str(wrap)) if wrap is not None else 1) \
+            if isinstance(width, int) else 0
+    return 0
+
+
 def _check_size(size: int, what: str = "the result") -> None:
     if size > MAX_VALUE:
         raise SecurityError(f"{what} would be {size} characters or items long (at most {MAX_VALUE} "
@@ -105,7 +158,7 @@ def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
 def _bounded(text: Any) -> Any:
     """The result of `~`: refused when too long (each join at most doubles, so this is early)."""
     _check_size(_size(text))
-    spend(1 + _size(text) // 1024)
+    spend(1 + _size(text) // _CHARS_PER_UNIT)
     return text
 
 
@@ -161,18 +214,20 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         values = args[1:] if passes else args
         for i, value in enumerate([*values, *kwargs.values()]):
+            _check_size(weight(value), f"a value given to the '{name}' filter")
             if not is_data(value):
                 raise SecurityError(f"the '{name}' filter cannot take {describe(value)}: "
                                     "clause templates only read settings")
             if i and isinstance(value, int) and abs(value) > MAX_NUMBER_ARG:
                 raise SecurityError(f"{value} is too large for the '{name}' filter (at most {MAX_NUMBER_ARG})")
+        _check_size(_estimate(name, list(values), kwargs), f"the result of the '{name}' filter")
         try:
             result = func(*args, **kwargs)
         except (AssertionError, OverflowError) as exc:  # e.g. truncate(-5): an assert, with no message
             raise TemplateRuntimeError(f"the '{name}' filter cannot take these arguments"
                                        + (f": {exc}" if str(exc) else "")) from None
         _check_size(_size(result), f"the result of the '{name}' filter")
-        spend(1 + _size(result) // 1024)
+        spend(1 + _size(result) // _CHARS_PER_UNIT)
         return result
 
     return guarded
@@ -263,7 +318,7 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
-                    _check_size(len(seq) * max(times, 0))
+                    _check_size(weight(seq) * max(times, 0))
             if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
                 raise SecurityError(f"the product would have more than {MAX_INT_BITS} bits")
         elif operator == "**":
@@ -272,9 +327,9 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
                 raise SecurityError(f"{left} ** {right} is too large (more than {MAX_INT_BITS} bits)")
         elif operator == "+":
             if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
-                _check_size(len(left) + len(right))
+                _check_size(weight(left) + weight(right))
         result = self.binop_table[operator](left, right)
-        spend(1 + _size(result) // 1024)
+        spend(1 + _size(result) // _CHARS_PER_UNIT)
         return result
 
     # --- compiling ------------------------------------------------------------------
