@@ -316,3 +316,55 @@ def test_ordinary_filters_still_work_within_the_budget():
     assert render('{{ people.deputy_dsls | map(attribute="name") | join(" and ") }}', {"people": people}) \
         == "Kieran Walsh and Fatima Begum"
     assert render('{{ ("a" * 3000) | replace("a", "bb") | length }}', {}) == "6000"
+
+
+_KILLED_APPROVAL = """
+import os, signal, sys
+from datetime import date
+import policykit
+from policykit.commands import approve as command
+real = command.{target}
+
+def killed(*args, **kwargs):
+    if "{when}" == "after":
+        real(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+command.{target} = killed
+policykit.approve(sys.argv[1], "alpha", "remote", "board", date(2026, 1, 8), "LGB/2", "Clerk",
+                  today=date(2026, 1, 10))
+"""
+
+
+@pytest.mark.parametrize("target, when, recorded", [
+    ("write_files", "after", False),  # the archive written, the ledger not: as if it never happened
+    ("append", "before", False),
+    ("append", "after", True),  # the ledger line written, the note not yet removed: complete
+])
+def test_a_kill_between_archive_and_ledger_leaves_both_as_they_were_or_both_complete(mini, target, when, recorded):
+    import subprocess
+    import sys
+
+    root = mini()
+    policykit.build(root, formats="md")
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 1, 5), "LGB/1", "Clerk", today=TODAY)
+    archive = root / "settings" / "approvals" / "texts"
+    before = {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()}
+    ledger = (root / LEDGER).read_bytes()
+    run = subprocess.run([sys.executable, "-c", _KILLED_APPROVAL.format(target=target, when=when), str(root)],
+                         capture_output=True, text=True)
+    assert run.returncode == -9, run.stderr
+    assert (root / "settings" / "approvals" / "pending.json").is_file()
+    assert ((root / LEDGER).read_bytes() != ledger) is recorded
+    result = _cli(root, "validate")  # neither a removed record nor an edited text to report
+    assert result.exit_code == 0, result.stderr
+    (row,) = [r for r in policykit.status(root, as_of=TODAY).rows if (r.setting, r.policy) == ("alpha", "remote")]
+    assert row.minute == ("LGB/2" if recorded else "LGB/1")
+    # the next approval settles what the kill left: the archive goes back, or stays complete
+    policykit.approve(root, "alpha", "remote", "board", date(2026, 1, 9), "LGB/3", "Clerk", today=TODAY)
+    assert not (root / "settings" / "approvals" / "pending.json").exists()
+    policykit.validate(root)
+    if not recorded:
+        lines = (root / LEDGER).read_text().splitlines()
+        assert [json.loads(line)["minute"] for line in lines] == ["LGB/1", "LGB/3"]
+    assert set(before) <= {p for p in archive.rglob("*") if p.is_file()}

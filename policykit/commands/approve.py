@@ -23,6 +23,7 @@ from policykit.core.validate.ledger import record_problems
 from policykit.errors import OutputError, PolicykitError, Problem, UsageError
 from policykit.governance.archive import archive_path
 from policykit.governance.ledger import LEDGER, append, chain_problems, locked, read_ledger, to_approval
+from policykit.governance.pending import begin, finish, restore, settle
 from policykit.governance.rules import recorder, refuse_out_of_turn
 from policykit.governance.scheme import body_name
 from policykit.governance.standing import standing
@@ -89,6 +90,7 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         broken = chain_problems(lines, LEDGER.as_posix())
         if broken:  # never append to a ledger that was tampered with in the meantime
             raise PolicykitError(broken)
+        settle(root, lines)  # an approval stopped half-way (killed): its archive files go back first
         mine = tuple(to_approval(line.data) for line in lines
                      if line.data.get("setting") == setting and line.data.get("policy") == policy)
         if len(lines) != len(project.approvals):
@@ -105,12 +107,20 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         assert approved.text_sha256 == doc.text_sha256  # the approval details are not part of the text
         markdown = approved.markdown.encode("utf-8")
         fields["markdown_sha256"] = hashlib.sha256(markdown).hexdigest()
-        archived, before = _archive(root, doc, markdown)
+        files, before = _archive_files(root, doc, markdown)
+        begin(root, len(lines) + 1, doc.text_sha256, before)  # a kill from here on is undone: governance/pending.py
         try:
+            write_files(files)
             approval = to_approval(append(ledger, fields))
         except BaseException:  # the ledger write failed or was stopped: the archive goes back as it was
-            _restore(before)
+            try:
+                restore(root, {path.relative_to(root).as_posix(): data for path, data in before.items()})
+                finish(root)
+            except (OSError, PolicykitError):
+                pass  # the note stays: readers see the archive as it was, and the next approve restores it
             raise
+        finish(root)
+        archived = tuple(files)
     built = _rebuild(root, out_dir, replace(project, approvals=project.approvals + (approval,),
                                             archived={**project.archived, doc.text_sha256: doc.content}),
                      replace(approved, logo=project.logo), approval, today)
@@ -151,28 +161,15 @@ def _require_built(doc: RenderedDocument, built: Path) -> None:
                                      hint="build again, and have the body approve the new build"))
 
 
-def _archive(root: Path, doc: RenderedDocument,
-             markdown: bytes) -> tuple[tuple[Path, ...], dict[Path, bytes | None]]:
+def _archive_files(root: Path, doc: RenderedDocument,
+                   markdown: bytes) -> tuple[dict[Path, bytes], dict[Path, bytes | None]]:
     """Keep the approved text itself, so later diffs need neither git nor the old library (the
     .json, the same for every approval of this text), and the document as approved (the .md,
     which each approval of the text writes anew). See governance/archive.py. Returns the files
-    written and what they held before (None: new), for `_restore`."""
+    to write and what they hold now (None: new), for putting them back."""
     text = root / archive_path(doc.setting_id, doc.policy_id, doc.text_sha256, "json")
     files = {root / archive_path(doc.setting_id, doc.policy_id, doc.text_sha256, "md"): markdown}
     if not text.exists():
         files[text] = (json.dumps(doc.content, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     before = {path: path.read_bytes() if path.is_file() else None for path in files}
-    write_files(files)
-    return tuple(files), before
-
-
-def _restore(before: dict[Path, bytes | None]) -> None:
-    """Put the archive back as it was before this approval, so archive and ledger still agree."""
-    for path, data in before.items():
-        try:
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                write_files({path: data})
-        except (OSError, PolicykitError):
-            pass  # nothing more can be done here: validate will name the file
+    return files, before

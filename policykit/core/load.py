@@ -12,6 +12,7 @@ from policykit.core.yamlfile import YamlDoc, YamlError, parse_front_matter, pars
 from policykit.errors import PolicykitError, Problem, display_path
 from policykit.governance.archive import ArchivedFile, read_archive
 from policykit.governance.ledger import LEDGER, LedgerLine, read_ledger
+from policykit.governance.pending import as_it_was, read_pending
 
 TRUST_FILE = "trust.yaml"
 SPECIAL_CLAUSE_DIRS = {"policies", "history"}
@@ -81,4 +82,8 @@ def load(root: Path | str = ".") -> Sources:
     policies = tuple(d for d in (read(p) for p in policy_files) if d)
     settings = tuple(d for d in (read(p) for p in setting_files) if d)
     ledger = read_ledger(root / LEDGER)
-    return Sources(root, library, trust, clauses, policies, settings, tuple(problems), ledger, read_archive(root))
+    archive = read_archive(root)
+    pending = read_pending(root)
+    if pending is not None and not pending.recorded(ledger):  # an approval killed before its record
+        archive = as_it_was(archive, pending)
+    return Sources(root, library, trust, clauses, policies, settings, tuple(problems), ledger, archive)
