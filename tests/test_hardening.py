@@ -368,3 +368,52 @@ def test_a_kill_between_archive_and_ledger_leaves_both_as_they_were_or_both_comp
         lines = (root / LEDGER).read_text().splitlines()
         assert [json.loads(line)["minute"] for line in lines] == ["LGB/1", "LGB/3"]
     assert set(before) <= {p for p in archive.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("denied", ["settings", "settings/approvals/texts", "settings/approvals/pending.json",
+                                    "settings/approvals/ledger.jsonl"])
+def test_approve_on_a_read_only_settings_folder_is_a_message_and_changes_nothing(mini, monkeypatch, denied):
+    import builtins
+    import errno
+    import os
+
+    root = mini()
+    policykit.build(root, formats="md")
+    approvals = root / "settings" / "approvals"
+    approvals.mkdir(exist_ok=True)
+    (approvals / "ledger.jsonl").touch()
+    before = {p: p.read_bytes() for p in (root / "settings").rglob("*") if p.is_file()}
+    refused = str(root / denied)
+    real_open, real_os_open, real_replace = builtins.open, os.open, os.replace
+
+    def deny(path: object) -> None:
+        if os.path.abspath(os.fspath(path)).startswith(refused):  # type: ignore[arg-type]
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))  # type: ignore[arg-type]
+
+    def open_(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, os.PathLike)) and any(c in mode for c in "wax+"):
+            deny(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def os_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            deny(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def replace(source, target, *args, **kwargs):  # type: ignore[no-untyped-def]
+        deny(target)
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(os, "replace", replace)
+    result = _cli(root, "approve", "alpha", "remote", "--body", "board", "--date", "2026-01-05", "--minute",
+                  "LGB/1", "--by", "Clerk")
+    monkeypatch.undo()
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "Permission denied" in result.stderr or "cannot write here" in result.stderr
+    assert "settings/approvals must be a folder policykit can write in" in result.stderr
+    assert {p: p.read_bytes() for p in (root / "settings").rglob("*") if p.is_file()
+            if p.name != "ledger.jsonl.lock"} == before
+    policykit.validate(root)

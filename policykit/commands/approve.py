@@ -110,7 +110,7 @@ def approve(root: Path | str, setting: str, policy: str, body: str, on: date, mi
         files, before = _archive_files(root, doc, markdown)
         begin(root, len(lines) + 1, doc.text_sha256, before)  # a kill from here on is undone: governance/pending.py
         try:
-            write_files(files)
+            write_files(files, hint="settings/approvals must be a folder policykit can write in")
             approval = to_approval(append(ledger, fields))
         except BaseException:  # the ledger write failed or was stopped: the archive goes back as it was
             try:
