@@ -73,5 +73,5 @@ def display_path(path: Path, root: Path) -> str:
     """A path as the user would type it: relative to the trust root where possible."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside the root, or symbolic links in a circle
         return str(path)

@@ -417,3 +417,14 @@ def test_approve_on_a_read_only_settings_folder_is_a_message_and_changes_nothing
     assert {p: p.read_bytes() for p in (root / "settings").rglob("*") if p.is_file()
             if p.name != "ledger.jsonl.lock"} == before
     policykit.validate(root)
+
+
+def test_a_build_folder_that_is_a_symlink_loop_is_a_message(mini):
+    root = mini()
+    (root / "build").symlink_to("build")  # a link to itself: resolving it never ends
+    for args in (("build",), ("site",), ("status", "--ics", str(root / "build" / "reviews.ics")), ("diff", "alpha", "remote")):
+        result = _cli(root, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "is a symbolic link that leads round in a circle (remove the link, or point it at a real folder)" \
+            in result.stderr, args
+    assert _cli(root, "validate").exit_code == 0  # it reads no build: nothing to refuse

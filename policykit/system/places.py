@@ -39,8 +39,8 @@ def output_folder(root: Path | str, out: Path | str | None, option: str = "--out
     """The folder to write into (ROOT/`default` when `out` is None), refused (a usage error)
     when it is the trust root, or holds or lies inside clauses/ or settings/."""
     folder = Path(out) if out is not None else Path(root) / default
-    resolved, trust = folder.resolve(), Path(root).resolve()
     shown = str(out if out is not None else folder)
+    resolved, trust = _resolve(folder, option, shown), _resolve(Path(root), "--root", str(root))
     if resolved == trust:
         raise UsageError(Problem(option, message=f"{shown} is the trust's own folder", hint=_HINT))
     for name in GUARDED:
@@ -56,7 +56,7 @@ def output_file(root: Path | str, path: Path | str, option: str) -> Path:
     """A single file to write (the pack's PDF, the calendar), refused when it lies inside
     clauses/ or settings/, is the trust root, or is a folder."""
     target = Path(path)
-    resolved, trust = target.resolve(), Path(root).resolve()
+    resolved, trust = _resolve(target, option, str(path)), _resolve(Path(root), "--root", str(root))
     if resolved == trust or target.is_dir():
         raise UsageError(Problem(option, message=f"{path} is a folder, not a file", hint="name the file to write"))
     for name in GUARDED:
@@ -65,6 +65,19 @@ def output_file(root: Path | str, path: Path | str, option: str) -> Path:
             raise UsageError(Problem(option, message=f"{path} is inside the trust's {name}/ folder: policykit "
                                      "never writes over the trust's own files", hint=_FILE_HINT))
     return target
+
+
+def _resolve(path: Path, option: str, shown: str) -> Path:
+    """The real path, or a usage error when symbolic links lead round in a circle (Python says
+    RuntimeError before 3.13 and OSError from it) or to nowhere it may look."""
+    try:
+        return path.resolve()
+    except RuntimeError:
+        raise UsageError(Problem(option, message=f"{shown} is a symbolic link that leads round in a circle",
+                                 hint="remove the link, or point it at a real folder")) from None
+    except OSError as exc:
+        raise UsageError(Problem(option, message=f"{shown} cannot be followed: {exc.strerror or exc}",
+                                 hint="remove the link, or point it at a real folder")) from None
 
 
 def through_link(base: Path, rel: Path | str) -> bool:
