@@ -172,7 +172,7 @@ def test_setext_headings_are_headings_too(mini, body, heading):
 
 @pytest.mark.parametrize("make, message", [
     ("fifo", "settings/gamma.yaml: is not a regular file"),
-    ("device", "is not a regular file"),  # a settings file linked to an endless device: refused unread
+    ("device", "settings/delta.yaml: is a link to a file outside the trust"),  # to an endless device: unread
     ("ledger folder", "settings/approvals/ledger.jsonl: is not a regular file"),
     ("lock folder", "cannot use the ledger's lock: Is a directory"),
 ])
@@ -428,3 +428,22 @@ def test_a_build_folder_that_is_a_symlink_loop_is_a_message(mini):
         assert "is a symbolic link that leads round in a circle (remove the link, or point it at a real folder)" \
             in result.stderr, args
     assert _cli(root, "validate").exit_code == 0  # it reads no build: nothing to refuse
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../outside.md"])
+def test_a_git_revision_holding_a_link_out_of_the_trust_is_a_message(mini, target):
+    import subprocess
+
+    root = mini()
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (root / "clauses" / "remote-working" / "rw-extra.md").symlink_to(target)
+    (root.parent / "outside.md").write_text("---\nid: rw-extra\n---\nA file beside the trust.\n")
+    subprocess.run([*git, "add", "clauses", "settings"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "a link"], check=True)
+    assert "rw-extra.md: is a link to a file outside the trust" in _cli(root, "validate").stderr
+    (root / "clauses" / "remote-working" / "rw-extra.md").unlink()  # gone now, but still in the commit
+    result = _cli(root, "diff", "alpha", "remote", "--from", "git:HEAD")
+    assert result.exit_code == 2, result.output
+    assert f"--from: git revision 'HEAD' holds clauses/remote-working/rw-extra.md, a link to {target}, outside " \
+        "the trust: policykit reads no file through it" in result.stderr

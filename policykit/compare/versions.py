@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from policykit.core.load import Sources, load
 from policykit.core.render import RenderedDocument, render
@@ -151,6 +151,23 @@ def _approval(trust: Trust, setting: str, policy: str, number: str, spec: str, o
     return Version(spec, label, content, record.library_release, record.date, unreleased=unreleased)
 
 
+def _inside() -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo | None]:
+    """tarfile's `data` filter (no absolute path, no link out of the folder, no device), which
+    Python has from 3.11.4; before that, the same refusal for links by hand."""
+    if hasattr(tarfile, "data_filter"):
+        return tarfile.data_filter
+    def check(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:  # pragma: no cover - old Python
+        name = Path(member.name)
+        if name.is_absolute() or ".." in name.parts:
+            raise tarfile.FilterError(member)
+        if member.issym() or member.islnk():
+            target = Path(member.linkname)
+            if target.is_absolute() or ".." in target.parts:
+                raise tarfile.FilterError(member)
+        return None if member.isdev() or member.isfifo() else member
+    return check
+
+
 def _git(trust: Trust, setting: str, policy: str, rev: str, spec: str, option: str) -> Version:
     """Render the text from clauses/ and settings/ as committed at `rev`."""
     def git(*args: str) -> subprocess.CompletedProcess[bytes]:
@@ -175,10 +192,14 @@ def _git(trust: Trust, setting: str, policy: str, rev: str, spec: str, option: s
                                  hint=archive.stderr.decode("utf-8", "replace").strip()[:300]))
     with tempfile.TemporaryDirectory(prefix="policykit-git-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp, filter="data")
-            else:  # pragma: no cover - Python before 3.10.12
-                tar.extractall(tmp)  # noqa: S202 - git's own archive of this repository
+            try:
+                tar.extractall(tmp, filter=_inside())
+            except tarfile.FilterError as exc:  # a link out of the trust (absolute, or up past it)
+                member = exc.tarinfo
+                raise UsageError(Problem(option, message=f"git revision '{rev}' holds {member.name}, a link to "
+                                         f"{member.linkname or '?'}, outside the trust: policykit reads no file "
+                                         "through it", hint="compare with approval:N or release:R instead, or "
+                                         "commit the file itself in place of the link")) from None
         try:
             project = validate(load(tmp))
             return _rendered(project, setting, policy, spec, f"git revision {rev} ({sha[:10]})")

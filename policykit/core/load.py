@@ -45,8 +45,14 @@ def load(root: Path | str = ".") -> Sources:
             hint="run policykit in a trust repository, or give --root DIR"))
     problems: list[Problem] = []
 
+    trust = root.resolve()
+
     def read(path: Path, front_matter: bool = False) -> YamlDoc | None:
         shown = display_path(path, root)
+        if not _inside(path, trust):  # a link (of the file or a folder) out: another file's text in documents
+            problems.append(Problem(shown, message="is a link to a file outside the trust",
+                                    hint="policykit reads only the trust's own files: put the file itself here"))
+            return None
         try:
             text = read_text(path, shown)
             if front_matter:
@@ -71,7 +77,7 @@ def load(root: Path | str = ".") -> Sources:
     )
     policy_files = sorted((clauses_dir / "policies").glob("*.yaml"))
     trust_path = settings_dir / TRUST_FILE
-    trust = read(trust_path) if trust_path.is_file() else None
+    trust_doc = read(trust_path) if trust_path.is_file() else None
     if not trust_path.is_file():
         problems.append(Problem(display_path(trust_path, root), message="missing trust settings file"))
     setting_files = sorted(p for p in settings_dir.glob("*.yaml") if p.name != TRUST_FILE)
@@ -86,4 +92,11 @@ def load(root: Path | str = ".") -> Sources:
     pending = read_pending(root)
     if pending is not None and not pending.recorded(ledger):  # an approval killed before its record
         archive = as_it_was(archive, pending)
-    return Sources(root, library, trust, clauses, policies, settings, tuple(problems), ledger, archive)
+    return Sources(root, library, trust_doc, clauses, policies, settings, tuple(problems), ledger, archive)
+
+
+def _inside(path: Path, trust: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(trust)
+    except (OSError, RuntimeError):  # a circle of links: not a file of the trust either
+        return False
