@@ -7,6 +7,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import policykit
 from policykit.governance.ledger import LEDGER, canonical, record_hash
@@ -213,24 +215,56 @@ LINK_SYNTAXES = [
 ]
 
 
+@pytest.mark.parametrize("body, where, message", [
+    (LINK_SYNTAXES[0], "18:6", "link to 'javascript:' is not allowed"),
+    (LINK_SYNTAXES[1], "18:6", "link to 'data:' is not allowed"),
+    (LINK_SYNTAXES[2], "18:6", "link to 'file:' is not allowed"),
+    (LINK_SYNTAXES[3], "16:6", "link to 'file:' is not allowed"),
+    (LINK_SYNTAXES[4], "16", "link to 'javascript:' is not allowed, made by the template"),
+    (LINK_SYNTAXES[5], "16:13", "the attribute 'onclick' is not allowed"),
+    (LINK_SYNTAXES[6], "16:6", "the attribute 'onclick' is not allowed"),
+    ("Our crest: ![crest][c].\n\n[c]: https://example.org/c.png\n", "16:12", "images are not allowed in a clause"),
+])
+def test_validate_names_every_link_image_and_attribute_at_its_line(mini, body, where, message):
+    root = mini({"clauses/remote-working/rw-phones.md": _clause_with(body)})
+    result = _cli(root, "validate")
+    assert result.exit_code == 1
+    assert f"clauses/remote-working/rw-phones.md:{where}: {message} (building alpha/remote)" in result.stderr, \
+        result.stderr
+
+
+def _unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if validate had missed a syntax: the build's own filter must still hold."""
+    import re
+
+    from policykit.core import render
+    from policykit.core.validate import clause_text
+
+    never = re.compile(r"(?!)")
+    monkeypatch.setattr(render, "markup_problems", lambda text: [])
+    monkeypatch.setattr(clause_text, "_LINK", never)
+    monkeypatch.setattr(clause_text, "_IMAGE", never)
+
+
 @pytest.mark.parametrize("body", LINK_SYNTAXES)
-def test_no_link_or_attribute_in_any_output_runs_code_or_reads_a_file(mini, body):
+def test_no_link_or_attribute_in_any_output_runs_code_or_reads_a_file(mini, monkeypatch, body):
+    _unchecked(monkeypatch)
+    root = mini({"clauses/remote-working/rw-phones.md": _clause_with(body)})
+    policykit.build(root, settings=["alpha"], formats="html,docx,pdf")
+    _assert_no_code_or_file(root / "build" / "alpha")
+    assert 'style="x"' not in (root / "build" / "alpha" / "remote.html").read_text()
+
+
+def _assert_no_code_or_file(out) -> None:  # type: ignore[no-untyped-def]
     import re
     import zipfile
 
     from pypdf import PdfReader
 
-    root = mini({"clauses/remote-working/rw-phones.md": _clause_with(body)})
-    try:
-        policykit.build(root, settings=["alpha"], formats="html,docx,pdf")
-    except policykit.PolicykitError as err:  # validate may refuse the syntax outright: as good
-        assert any("link" in p.message for p in err.problems)
-        return
-    out = root / "build" / "alpha"
     html = (out / "remote.html").read_text()
     targets = re.findall(r'(?:href|src)="([^"]*)"', html)
     assert not [t for t in targets if re.match(r"\s*(javascript|data:text|file|vbscript)", t, re.I)], targets
-    assert not re.search(r"<[^>]+\son\w+=", html) and 'style="x"' not in html
+    assert not re.search(r"<[^>]+\son\w+=", html)
     with zipfile.ZipFile(out / "remote.docx") as docx:
         rels = docx.read("word/_rels/document.xml.rels").decode()
     assert not re.search(r'Target="(javascript|data|file|vbscript):', rels, re.I)
@@ -239,7 +273,7 @@ def test_no_link_or_attribute_in_any_output_runs_code_or_reads_a_file(mini, body
     assert not [u for u in uris if re.match(r"(javascript|data|file|vbscript):", u, re.I)], uris
 
 
-def test_a_clause_image_never_makes_the_build_fetch_a_url(mini):
+def test_a_clause_image_never_makes_the_build_fetch_a_url(mini, monkeypatch):
     import http.server
     import threading
 
@@ -263,6 +297,8 @@ def test_a_clause_image_never_makes_the_build_fetch_a_url(mini):
         body = f"Our crest: ![crest][c] and ![badge][].\n\n[c]: http://127.0.0.1:{port}/c.png\n" \
                f"[badge]: http://127.0.0.1:{port}/badge.png\n"
         root = mini({"clauses/remote-working/rw-phones.md": _clause_with(body)})
+        assert "images are not allowed in a clause" in _cli(root, "validate").stderr
+        _unchecked(monkeypatch)  # as if validate had let it through: the build must not fetch it
         policykit.build(root, settings=["alpha"], formats="html,docx,pdf")
         html = (root / "build" / "alpha" / "remote.html").read_text()
         assert "Our crest: crest and badge." in " ".join(html.replace("<span>", "").replace("</span>", "").split())
@@ -447,3 +483,38 @@ def test_a_git_revision_holding_a_link_out_of_the_trust_is_a_message(mini, targe
     assert result.exit_code == 2, result.output
     assert f"--from: git revision 'HEAD' holds clauses/remote-working/rw-extra.md, a link to {target}, outside " \
         "the trust: policykit reads no file through it" in result.stderr
+
+
+_BAD_TARGETS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd",
+                "vbscript:msgbox(1)", " javascript:alert(1)"]
+
+
+def _link_syntax(kind: str, target: str, n: int) -> str:
+    """One link or image syntax pandoc reads, to `target`."""
+    return {
+        "inline": f"[text {n}]({target})",
+        "reference": f"[text {n}][r{n}]\n\n[r{n}]: {target}\n",
+        "collapsed": f"[r{n}][]\n\n[r{n}]: {target}\n",
+        "shortcut": f"[r{n}]\n\n[r{n}]: {target}\n",
+        "autolink": f"<{target.strip()}>" if " " not in target.strip() and "<" not in target else f"[t]({target})",
+        "assembled": "[text](" + "{{ '" + target[:5] + "' ~ '" + target[5:] + "' }})",
+        "image": f"![picture {n}]({target})",
+        "reference image": f"![picture {n}][i{n}]\n\n[i{n}]: {target}\n",
+        "attribute": f"[text {n}]{{on{['click', 'load', 'mouseover'][n % 3]}=\"alert({n})\" data-x=\"{target}\"}}",
+    }[kind]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["inline", "reference", "collapsed", "shortcut", "autolink", "assembled",
+                                           "image", "reference image", "attribute"]),
+                          st.sampled_from(_BAD_TARGETS)), min_size=1, max_size=4))
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_generated_link_image_or_attribute_reaches_any_output(mini, monkeypatch, links):
+    body = "Some text.\n\n" + "\n\n".join(_link_syntax(kind, target, n) for n, (kind, target) in enumerate(links)) \
+        + "\n"
+    root = mini({"clauses/remote-working/rw-phones.md": _clause_with(body)})
+    refused = _cli(root, "validate")  # validate names each one...
+    assert refused.exit_code == 1 and "is not allowed" in refused.stderr, (body, refused.stderr)
+    with monkeypatch.context() as patched:  # ...and were one missed, the build's filter still holds
+        _unchecked(patched)
+        policykit.build(root, settings=["alpha"], formats="html,docx,pdf")
+    _assert_no_code_or_file(root / "build" / "alpha")

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from policykit.core import characters, glyphs
 from policykit.core.approvable import approvable_content
 from policykit.core.frame import frame_source
+from policykit.core.markup import markup_problems
 from policykit.core.people import key_people, role
 from policykit.core.resolve import DocumentPlan, Plan
 from policykit.core.wording import avoided_terms, local_text
@@ -98,9 +99,17 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
             if unusable:  # made by the template itself (a "\\U0001F3EB" escape, say): no value holds it
                 raise _ClauseFailure(Problem(clause.path, clause.body_line, 0, "", f"the template makes {unusable} "
                                              f"(building {doc.key})", "use other characters or leave them out"))
+            misused = _markup(clause.path, clause.body, clause.body_line, text, doc.key) \
+                + _markup(clause.path, "", 0, clause.title, doc.key, "title")
+            if misused:
+                raise _ClauseFailure(*misused)
             texts.append((clause, text))
             clauses.append({"id": clause.id, "title": Markdown(clause.title), "version": clause.version,
                             "text": Markdown(text.strip())})
+        misused = _markup(doc.policy.path, "", 0, part.heading, doc.key, "heading") \
+            + _markup(doc.policy.path, "", 0, part.intro, doc.key, "intro")
+        if misused:
+            raise _ClauseFailure(*misused)
         # the first part of an included policy opens a division headed by that policy's title
         starts = part.group if part.group and part.group != (parts[-1]["group"] if parts else "") else ""
         parts.append({"heading": Markdown(part.heading), "intro": Markdown(part.intro.strip()), "clauses": clauses,
@@ -160,6 +169,20 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
         issued=doc.issued,
         colours=template_colours(context["trust"]),
     )
+
+
+def _markup(path: str, source: str, first_line: int, text: str, key: str, field: str = "") -> list[Problem]:
+    """Links, images and attributes a rendered text may not hold (core/markup.py), each at the
+    source line that shows it when there is one (else where the text starts: the template made it)."""
+    problems = []
+    lines = source.splitlines()
+    for offset, message, hint in markup_problems(text):
+        shown = text[offset:].split(None, 1)[0][:40] if text[offset:].strip() else ""
+        at = next((i for i, line in enumerate(lines) if shown and shown in line), None)
+        line, column = (first_line + at, lines[at].index(shown) + 1) if at is not None else (first_line, 0)
+        made = "" if at is not None or not source else ", made by the template"
+        problems.append(Problem(path, line, column, field, f"{message}{made} (building {key})", hint))
+    return problems
 
 
 def _unusable(text: str) -> str:

@@ -22,8 +22,13 @@ end
 -- description (policykit adds the logo itself, after this, from its own settings), so pandoc
 -- never fetches a URL or reads a file; no attribute runs code or reaches elsewhere.
 local SCHEMES = {['http:'] = true, ['https:'] = true, ['mailto:'] = true}
-local DROPPED = {style = true, href = true, src = true, srcset = true, srcdoc = true, action = true,
-                 formaction = true, background = true, poster = true, data = true, ['xlink:href'] = true}
+-- attributes: an allow-list, each of a plain shape. lang and dir say what language a phrase is
+-- in; the rest are the redline's own vocabulary (a Word style, a clause id, a tracked change's
+-- author and date, a moved clause): none runs code, reaches a file or a URL, or styles text by
+-- hand (style=, typst:*=, on*=, href= all go). validate lets clause text use lang and dir only.
+local KEPT = {lang = '^[%a][%w-]*$', dir = '^[%a]+$', ['custom-style'] = '^[%w %-]+$',
+              ['data-clause'] = '^[%w._-]+$', clause = '^[%w._-]+$', same = '^[01]$',
+              author = '^[^<>&"]*$', date = '^[%dTZ:.+-]+$', to = '^[^<>&"]*$', title = '^[^<>&"]*$'}
 
 local function safe_target(target)
   if target:sub(1, 1) == '#' then return true end
@@ -35,8 +40,8 @@ local function clean(el)
   if el.attr then
     local kept = {}
     for key, value in pairs(el.attributes) do
-      local k = key:lower()
-      if not DROPPED[k] and k:sub(1, 2) ~= 'on' and not tostring(value):lower():match('^%s*javascript:') then
+      local shape = KEPT[key:lower()]
+      if shape and tostring(value):match(shape) then
         kept[key] = value
       end
     end

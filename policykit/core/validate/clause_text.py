@@ -21,7 +21,7 @@ _NOT_TEXT = re.compile(r"^\s*$")  # (after a list item too, --- makes the item a
 # Clause text is Markdown for people to read: no pictures (pandoc would fetch them) and no
 # links except to web pages and email addresses.
 _IMAGE = re.compile(r"!\[[^\]]*\]\(")
-_LINK = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*:)?")
+_LINK = re.compile(r"\]\(\s*<?(?!\s*\{\{)([A-Za-z][A-Za-z0-9+.-]*:)?")  # `]({{ x }})`: render judges what x makes
 _TAGS = re.compile(r"\{%-?\s*(include|import|from|extends)\b")
 
 
