@@ -8,6 +8,10 @@ redline tree flags each paragraph or table row that appears or goes whole with a
 span whose id pandoc writes as a bookmark (`pk-para-insertion-7`, `pk-row-deletion-3`);
 here each flag becomes a tracked paragraph mark (`w:pPr/w:rPr/w:ins`) or row (`w:trPr/w:ins`)
 and the bookmark goes. It runs before docx_finish.finish_docx, which packs the result reproducibly.
+
+pandoc also puts an empty paragraph between two tables side by side (Word would join them); that
+paragraph belongs to a text only when both tables are in it, so it is tracked to match (see
+`_separators`).
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ def track(data: bytes, stamp: str, author: str) -> bytes:
             else:
                 trpr.append(mark)
     _moves(document, stamp, author)
+    _separators(document, stamp, author)
     _tabs(document)
     _drop_contents(document)
     _renumber(document)
@@ -100,6 +105,65 @@ def _moves(document: etree._Element, stamp: str, author: str) -> None:
             marker.set(w("name"), f"move{number}")
         start.addprevious(marker)
         start.getparent().remove(start)
+
+
+def _separators(document: etree._Element, stamp: str, author: str) -> None:
+    """pandoc's empty paragraph between two tables, there in a text only when both tables are.
+
+    Between an inserted and a deleted table (a table replaced whole) it is in neither text, which
+    no single tracked mark says (LibreOffice reads a mark both inserted and deleted as one of the
+    two): it goes, and the tables meet, as Word shows one table whose old rows are deleted and new
+    rows inserted. Next to a table only one text has, it is tracked as that table is.
+    """
+    for p in list(document.iter(w("p"))):
+        before, after = p.getprevious(), p.getnext()
+        if before is None or after is None or before.tag != w("tbl") or after.tag != w("tbl") \
+                or p.find(w("r")) is not None or p.find(f"{w('pPr')}/{w('rPr')}") is not None:
+            continue
+        sides = {_table_change(before), _table_change(after)}
+        if sides == {"ins", "del"}:
+            _own_widths(before, after)
+            p.getparent().remove(p)
+        elif sides & {"ins", "del"}:
+            (kind,) = sides & {"ins", "del"}
+            mark = etree.Element(w(kind))
+            mark.set(w("id"), "0")
+            mark.set(w("author"), author)
+            mark.set(w("date"), stamp)
+            _child(_child(p, "pPr", first=True), "rPr", before=_AFTER_RPR).insert(0, mark)
+
+
+def _table_change(table: etree._Element) -> str | None:
+    """'ins' if every row of the table is tracked as inserted (or moved here), 'del' if every
+    row as deleted (or moved away), else None: the table is in both texts."""
+    kinds = set()
+    for row in table.iterchildren(w("tr")):
+        marks = {etree.QName(c).localname for c in row.findall(w("trPr") + "/*")}
+        kinds.add("ins" if marks & {"ins", "moveTo"} else "del" if marks & {"del", "moveFrom"} else None)
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _own_widths(*tables: etree._Element) -> None:
+    """Tables that meet are laid out as one on the first's grid: when their grids differ, each
+    cell gets its own column's width."""
+    grids = [[c.get(w("w")) for c in t.iter(w("gridCol"))] for t in tables]
+    if all(g == grids[0] for g in grids):
+        return
+    for table, grid in zip(tables, grids):
+        for row in table.iterchildren(w("tr")):
+            column = 0
+            for cell in row.iterchildren(w("tc")):
+                tcpr = _child(cell, "tcPr", first=True)
+                span = tcpr.find(w("gridSpan"))
+                count = int(span.get(w("val"), "1")) if span is not None else 1
+                width = sum(int(x) for x in grid[column:column + count] if x and x.isdigit())
+                column += count
+                if tcpr.find(w("tcW")) is None and width:
+                    tcw = etree.Element(w("tcW"))
+                    tcw.set(w("w"), str(width))
+                    tcw.set(w("type"), "dxa")
+                    # CT_TcPr: cnfStyle first, then tcW
+                    tcpr.insert(1 if len(tcpr) and tcpr[0].tag == w("cnfStyle") else 0, tcw)
 
 
 def _tabs(document: etree._Element) -> None:
