@@ -264,10 +264,12 @@ def test_a_stopped_build_ends_its_pandoc_children_and_leaves_no_temporary_folder
 def test_temporary_folders_of_a_killed_build_are_swept_by_the_next(mini):
     import tempfile
 
-    gone = subprocess.Popen(["true"])
-    gone.wait()  # its pid is now no process's
+    # a pid above the kernel's largest is no process's, now or later (a finished child's pid
+    # can be reused by any process on a busy machine before the build looks)
+    limit = Path("/proc/sys/kernel/pid_max")
+    gone = int(limit.read_text()) + 1 if limit.is_file() else 2**22 + 1
     base = Path(tempfile.gettempdir())
-    stale = base / f"policykit-{gone.pid}-batch-test"
+    stale = base / f"policykit-{gone}-batch-test"
     live = base / f"policykit-{os.getpid()}-batch-test"  # this test's own process: alive
     other = base / "policykit-notapid-test"
     for folder in (stale, live, other):
