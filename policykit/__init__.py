@@ -11,6 +11,7 @@ The library API, one function per command (the command line is a thin layer over
     pack(root, setting, meeting, ...)      the meeting pack PDF
     release(root, version, on, ...)        cut a library release into clauses/library.yaml
     merge_manifests(out)                   join the manifests of a sharded build
+    coverage(root, ...)                    where each requirement is covered, per school
 
 Each name is imported from its command's module when first used, so a command pays only
 for the modules it needs (a build with nothing to do never loads python-docx or Jinja).
@@ -34,6 +35,7 @@ _API = {
     "site": "policykit.commands.site", "SiteResult": "policykit.commands.site",
     "pack": "policykit.commands.pack", "PackResult": "policykit.commands.pack",
     "release": "policykit.commands.release", "ReleaseResult": "policykit.commands.release",
+    "coverage": "policykit.commands.coverage", "Coverage": "policykit.commands.coverage",
 }
 
 __all__ = [*_API, "PolicykitError", "OutputError", "UsageError", "Problem", "__version__"]

@@ -284,6 +284,50 @@ def acknowledgements(root: Path, fmt: str, out: Path | None) -> None:
 
 @main.command()
 @root_option
+@click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these schools (repeat or comma-separate).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table", show_default=True)
+@click.option("--fail-on", type=click.Choice(["uncovered"]), default=None,
+              help="Exit 1 when a requirement reaches no document of a school it applies to.")
+def coverage(root: Path, settings: tuple[str, ...], fmt: str, fail_on: str | None) -> None:
+    """Where each requirement is covered: the clauses, and the schools whose documents hold them."""
+    from policykit.commands.coverage import coverage_text
+
+    report = _run(lambda: policykit.coverage(root, _split(settings)))
+    if fmt == "table":
+        _coverage_table(report)
+    else:
+        click.echo(coverage_text(report, fmt, report.trust), nl=False)
+    gaps = report.uncovered()
+    if gaps:
+        shown = ", ".join(f"{rid} at {sid}" for rid, sid in gaps[:12]) + (f" and {len(gaps) - 12} more"
+                                                                          if len(gaps) > 12 else "")
+        click.echo(f"{len(gaps)} requirement(s) reach no document of a school they apply to: {shown}", err=True)
+        if fail_on == "uncovered":
+            sys.exit(EXIT_PROBLEMS)
+
+
+def _coverage_table(report: Any) -> None:
+    from rich.table import Table
+
+    from policykit.reports.coverage import cell
+
+    table = Table(title=f"Coverage of each requirement, library release {report.release}", show_lines=True)
+    table.add_column("Requirement")
+    table.add_column("What it asks", max_width=60)
+    for sid in report.schools:
+        table.add_column(sid)
+    for req in report.requirements:
+        cells = [f"[red bold]{cell(r)}[/]" if r.applies and not r.covered else
+                 f"[dim]{cell(r)}[/]" if not r.applies else _plain(cell(r)) for r in req.schools]
+        table.add_row(req.id, _plain(req.text), *cells)
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = 200
+    console.print(table)
+
+
+@main.command()
+@root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the site [default: ROOT/build/site].")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Show states as on this date [today].")

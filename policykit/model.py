@@ -81,6 +81,16 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """One thing the library must cover (clauses/requirements.yaml), and which schools it is for."""
+
+    id: str
+    section: str
+    text: str
+    applies: Mapping[str, Any] = field(default_factory=dict)  # a clause's `conditions` keys; {}: every school
+
+
+@dataclass(frozen=True)
 class Part:
     heading: str
     intro: str
@@ -102,6 +112,7 @@ class Policy:
     related: tuple[str, ...]
     parts: tuple[Part, ...]  # with `include`s already expanded
     path: str
+    documents: tuple[str, ...] = ()  # related school documents (ids the library's `documents` declares)
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,12 @@ class Library:
     changelog: tuple[Mapping[str, Any], ...]
     clauses: Mapping[str, Clause]
     policies: Mapping[str, Policy]
+    # the editions of guidance the release follows (id -> title, short, ...): clause text names them
+    guidance: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # the school's own documents a policy may list as related (id -> title, description)
+    documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # what the library must cover (clauses/requirements.yaml); () when the trust keeps no such list
+    requirements: tuple[Requirement, ...] = ()
 
     def release_date(self, name: str) -> date | None:
         """The date of release `name` (this one's, or one its changelog names); None if unknown."""

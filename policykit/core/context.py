@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from policykit.core.conditions import age_range
 from policykit.core.load import TRUST_FILE
 from policykit.governance.scheme import bodies_phrase, body_names
 
@@ -21,12 +22,14 @@ ROOTS = {
     "la": None,
     "policy": None,
     "approval": None,
+    "guidance": None,
 }
 
 # roots whose values policykit works out for each document, not read from a settings file
 COMPUTED = {
     "policy": "the policy being built",
     "approval": "who approves the policy being built, from the scheme of delegation",
+    "guidance": "the guidance editions the library release follows, declared under guidance in clauses/library.yaml",
 }
 
 
@@ -42,13 +45,16 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def clause_context(trust: Mapping[str, Any], values: Mapping[str, Any], local_authority: Mapping[str, Any],
-                   policy: Mapping[str, Any] | None = None, stages: Iterable[str] = ("board",)) -> dict[str, Any]:
+                   policy: Mapping[str, Any] | None = None, stages: Iterable[str] = ("board",),
+                   guidance: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The names a clause may use: trust, school, people, terms, options, reporting, la, policy,
-    and approval: who approves the document being built (its `stages`, from the scheme)."""
+    guidance (the editions the library release follows), and approval: who approves the
+    document being built (its `stages`, from the scheme)."""
     terms = values.get("terminology", {})
     return {
         "trust": trust.get("trust", {}),
-        "school": values.get("school", {}),
+        "school": school_context(values.get("school", {})),
+        "guidance": guidance or {},
         "people": values.get("people", {}),
         "terms": terms,
         "options": values.get("options", {}),
@@ -58,6 +64,17 @@ def clause_context(trust: Mapping[str, Any], values: Mapping[str, Any], local_au
         "approval": approval_context(tuple(stages), terms, trust.get("trust", {})),
         "adaptations": values.get("adaptations", {}),
     }
+
+
+def school_context(school: Mapping[str, Any]) -> dict[str, Any]:
+    """`school.*`: the settings as given, with `short_name` (its name unless the settings give one)
+    and the age range as numbers, `youngest` and `oldest`, for `{% if school.oldest >= 11 %}`."""
+    out = dict(school)
+    out.setdefault("short_name", school.get("name", ""))
+    ages = age_range(school.get("age_range"))
+    if ages is not None:
+        out["youngest"], out["oldest"] = ages
+    return out
 
 
 def approval_context(stages: tuple[str, ...], terms: Mapping[str, Any], trust: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,6 +99,8 @@ def settings_key(path: tuple[str, ...], school_file: str, la_key: str) -> tuple[
         return f"settings/{TRUST_FILE}", f"local_authorities.{la_key}" + (f".{rest}" if rest else "")
     if path[0] == "trust":
         return f"settings/{TRUST_FILE}", ".".join(path)
+    if path[0] == "guidance":
+        return "clauses/library.yaml", ".".join(path)
     if root is None:
         return school_file, ".".join(path)
     return school_file, root + (f".{rest}" if rest else "")

@@ -3,7 +3,8 @@
 A release holds, for each clause, the version releases.py says it had (the current release
 too, when clauses have changed since it). A clause whose first changelog date is after the
 release's date did not exist in it. Policy definitions are not
-versioned: a release uses today's, less the clauses it did not have; a policy existed in the
+versioned (nor are library.yaml's guidance editions and documents): a release uses today's, less
+the clauses it did not have; a policy existed in the
 release when at least one of the clauses it lists itself (not through `include`) did.
 """
 
@@ -33,13 +34,15 @@ def library_at(sources: Sources, current: Library, name: str, where: str = "rele
     # a clause that is only in history left the library at some release: the current release
     # cannot tell whether that was before it or since, and counts it gone (as it always has)
     docs = _clause_docs(sources, release, problems, removed=not is_current)
-    clauses = parse_clauses(docs, current.options, problems)
-    policies = parse_policies(_policy_docs(sources.policies, set(clauses)), clauses, problems)
+    clauses = parse_clauses(docs, current.options, problems, current.guidance)
+    policies = parse_policies(_policy_docs(sources.policies, set(clauses), set(current.documents)), clauses,
+                              problems, documents=current.documents)
     if problems:
         raise PolicykitError(problems)
     changelog = [c for c in current.changelog if parse_day(c.get("date")) <= release.date]
     return Library(name=current.name, release=release.name, date=release.date, options=current.options,
-                   changelog=freeze(changelog), clauses=freeze(clauses), policies=freeze(policies))
+                   changelog=freeze(changelog), clauses=freeze(clauses), policies=freeze(policies),
+                   guidance=current.guidance, documents=current.documents)
 
 
 def _clause_docs(sources: Sources, release: Release, problems: list[Problem], removed: bool = True) -> list[YamlDoc]:
@@ -107,7 +110,7 @@ def _history_date(path: Path, version: str) -> date | None:
     return None
 
 
-def _policy_docs(docs: tuple[YamlDoc, ...], clauses: set[str]) -> list[YamlDoc]:
+def _policy_docs(docs: tuple[YamlDoc, ...], clauses: set[str], documents: set[str] = frozenset()) -> list[YamlDoc]:
     """Policy definitions less the clauses the release did not have (and policies it did not have)."""
     out = []
     for doc in docs:
@@ -134,5 +137,5 @@ def _policy_docs(docs: tuple[YamlDoc, ...], clauses: set[str]) -> list[YamlDoc]:
             doc.data["parts"] = [p for p in doc.data["parts"]
                                  if not (isinstance(p, dict) and "include" in p and p["include"] not in names)]
             if isinstance(doc.data.get("related"), list):
-                doc.data["related"] = [r for r in doc.data["related"] if r in names]
+                doc.data["related"] = [r for r in doc.data["related"] if r in names or r in documents]
     return [d for d in out if not isinstance(d.data, dict) or d.data.get("parts")]

@@ -15,6 +15,7 @@ from policykit.governance.ledger import LEDGER, LedgerLine, read_ledger
 from policykit.governance.pending import as_it_was, read_pending
 
 TRUST_FILE = "trust.yaml"
+REQUIREMENTS_FILE = "requirements.yaml"
 SPECIAL_CLAUSE_DIRS = {"policies", "history"}
 
 
@@ -31,6 +32,7 @@ class Sources:
     problems: tuple[Problem, ...]
     ledger: tuple[LedgerLine, ...] = ()
     archive: tuple[ArchivedFile, ...] = ()  # the approved texts beside the ledger
+    requirements: YamlDoc | None = None  # clauses/requirements.yaml, when the trust keeps one
 
 
 def load(root: Path | str = ".") -> Sources:
@@ -71,6 +73,8 @@ def load(root: Path | str = ".") -> Sources:
     if not library_path.is_file():
         problems.append(Problem(display_path(library_path, root), message="missing library file",
                                 hint="it gives the library's release, date and options"))
+    requirements_path = clauses_dir / REQUIREMENTS_FILE
+    requirements = read(requirements_path) if requirements_path.is_file() else None
     clause_files = sorted(
         p for p in clauses_dir.rglob("*.md")
         if p.relative_to(clauses_dir).parts[0] not in SPECIAL_CLAUSE_DIRS and p.is_file()
@@ -92,7 +96,8 @@ def load(root: Path | str = ".") -> Sources:
     pending = read_pending(root)
     if pending is not None and not pending.recorded(ledger):  # an approval killed before its record
         archive = as_it_was(archive, pending)
-    return Sources(root, library, trust_doc, clauses, policies, settings, tuple(problems), ledger, archive)
+    return Sources(root, library, trust_doc, clauses, policies, settings, tuple(problems), ledger, archive,
+                   requirements)
 
 
 def _inside(path: Path, trust: Path) -> bool:

@@ -147,7 +147,8 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
         "text_sha256": text_sha256,
         "audience": policy.audience,
         "summary": policy.summary,
-        "related": list(doc.related),
+        "related": [{"title": title, "url": url} for title, url in zip(doc.related, doc.related_urls or
+                                                                        ("",) * len(doc.related))],
         "key_people": people,
         "parts": parts,
         "keywords": ["policy", *sorted({c.section for p in doc.parts for c in p.clauses})],

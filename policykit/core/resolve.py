@@ -31,7 +31,8 @@ class DocumentPlan:
     context: Mapping[str, Any]
     library_release: str
     issued: date  # the date the text is dated from: the library release (approval comes later)
-    related: tuple[str, ...] = ()  # titles of related policies
+    related: tuple[str, ...] = ()  # titles of related policies, then of the school's related documents
+    related_urls: tuple[str, ...] = ()  # beside each title: where settings say it can be read ("" if nowhere)
     stages: tuple[str, ...] = ("board",)  # who approves, in order (scheme of delegation)
     review_months: int = 12  # the cycle after the scheme's caps
     due_soon_days: int = 60  # how long before its due date a review counts as due soon (the scheme's)
@@ -89,13 +90,17 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                     parts.append(ResolvedPart(part.heading, part.intro, chosen, part.group))
             approvers = stages(project.trust, policy, setting.values["school"]["type"])
             context = clause_context(project.trust, setting.values, setting.local_authority,
-                                     {"id": policy.id, "title": policy.title, "version": policy.version}, approvers)
+                                     {"id": policy.id, "title": policy.title, "version": policy.version}, approvers,
+                                     library.guidance)
             approvals = project.approvals_for(sid, pid)
             versions = {c.id: c.version for part in parts for c in part.clauses}
             documents.append(DocumentPlan(
                 setting=setting, policy=policy, parts=tuple(parts), context=freeze(context),
                 library_release=library.release, issued=library.date,
-                related=tuple(library.policies[r].title for r in policy.related),
+                related=tuple(library.policies[r].title for r in policy.related) + tuple(
+                    _document(d, library, setting)[0] for d in policy.documents),
+                related_urls=("",) * len(policy.related) + tuple(
+                    _document(d, library, setting)[1] for d in policy.documents),
                 stages=approvers,
                 review_months=review_months(project.trust, policy),
                 due_soon_days=due_soon_days(project.trust),
@@ -106,6 +111,12 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                 unreleased_records=unreleased_approvals(library, approvals),
             ))
     return Plan(project, tuple(documents), as_of or date.today())
+
+
+def _document(doc_id: str, library: Library, setting: Setting) -> tuple[str, str]:
+    """A related school document's title (the school's own, else the library's) and link."""
+    own = setting.values.get("documents", {}).get(doc_id, {})
+    return str(own.get("title") or library.documents[doc_id]["title"]), str(own.get("url") or "")
 
 
 def unreleased_approvals(library: Library, approvals: Iterable[Approval]) -> frozenset[int]:

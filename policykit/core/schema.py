@@ -15,7 +15,7 @@ from policykit.core.yamlfile import YamlDoc, dotted
 from policykit.errors import Problem, did_you_mean
 from policykit.system.assets import PACKAGE
 
-KINDS = ("clause", "policy", "library", "setting", "trust", "approval")
+KINDS = ("clause", "policy", "library", "setting", "trust", "approval", "requirements")
 
 
 def schema_dir() -> Path:

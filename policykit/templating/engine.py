@@ -17,7 +17,8 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.runtime import Undefined
 
 from policykit.dates import long_date
-from policykit.templating.markdown import Markdown, escape, yamlstr
+from policykit.templating.markdown import Markdown, escape, url, yamlstr
+from policykit.templating.people import capfirst, who
 from policykit.templating.sandbox import ClauseEnvironment, Refused, budget, describe, is_data, using
 
 __all__ = ["render", "compile_template", "environment", "TemplateProblem", "column_of", "MAX_CLAUSE_CHARS"]
@@ -55,6 +56,9 @@ def environment() -> ClauseEnvironment:
     env.filters["longdate"] = long_date
     env.filters["yamlstr"] = yamlstr
     env.filters["yamllist"] = lambda values: Markdown("[" + ", ".join(yamlstr(v) for v in values) + "]")
+    env.filters["capfirst"] = capfirst
+    env.filters["url"] = url
+    env.add_helper("who", who)
     env.guard_filters()
     return env
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 from typing import Any
 
 # Characters with inline meaning in pandoc Markdown (reader: READER in outputs/pandoc.py, which
@@ -48,3 +49,15 @@ def _fancy(match: re.Match[str]) -> str:
 def yamlstr(value: Any) -> Markdown:
     """A value inside the YAML metadata block: escaped for Markdown, then quoted for YAML."""
     return Markdown(json.dumps(escape(value), ensure_ascii=False))
+
+
+_WEB = re.compile(r"^https?://[^\s<>\"]+$")
+
+
+def url(value: Any) -> Markdown:
+    """A web address from settings as a Markdown link target: only http(s), and percent-encoded
+    so no character of it can end the link or start markup."""
+    text = str(value)
+    if not _WEB.match(text):
+        raise ValueError(f"'{text[:60]}' is not a web address (https://...)")
+    return Markdown(quote(text, safe=":/?#@!$&'+,;=%-._~"))

@@ -259,8 +259,14 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(**kwargs)
         self.globals.clear()  # lipsum, cycler, joiner, namespace, dict: nothing a clause needs
         self.globals["range"] = _range
+        self.helpers: tuple[Callable[..., Any], ...] = ()  # globals a template may call (see add_helper)
         for name in DROPPED_FILTERS:
             self.filters.pop(name, None)
+
+    def add_helper(self, name: str, func: Callable[..., Any]) -> None:
+        """A global a template may call: it must only read what it is given and return data."""
+        self.globals[name] = func
+        self.helpers += (func,)
 
     def guard_filters(self) -> None:
         """Wrap every filter (call once all are added)."""
@@ -308,7 +314,7 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
         spend()
-        if isinstance(__obj, Undefined) or __obj in (_range, _counted, _bounded):
+        if isinstance(__obj, Undefined) or __obj in (_range, _counted, _bounded) or __obj in __self.helpers:
             return __context.call(__obj, *args, **kwargs)  # an Undefined raises its own clear error
         raise SecurityError(f"calling {describe(__obj)} is not allowed: clause templates only read settings")
 

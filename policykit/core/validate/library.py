@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from policykit.core import schema
+from policykit.core.conditions import age_range
 from policykit.core.load import Sources
 from policykit.core.validate.clause_text import body_problems
 from policykit.core.validate.includes import expand, include_loops
 from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
-from policykit.model import ChangeNote, Clause, Library, Policy, freeze
+from policykit.model import ChangeNote, Clause, Library, Policy, Requirement, freeze
 
 ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -23,11 +24,14 @@ def check_library(sources: Sources, problems: list[Problem]) -> Library | None:
     lib_problems = schema.check(doc, "library") if doc is not None else []
     problems.extend(lib_problems)
     options = declared_options(sources)
-    clauses = parse_clauses(sources.clauses, options, problems)
+    guidance = declared(sources, "guidance")
+    documents = declared(sources, "documents")
+    clauses = parse_clauses(sources.clauses, options, problems, guidance)
     # a clause file that is itself broken is reported once, not again by each policy naming it
     broken = {d.path.stem for d in sources.clauses if d.path.stem not in clauses}
     broken |= {Path(p.path).stem for p in sources.problems if p.path.endswith(".md")}
-    policies = parse_policies(sources.policies, clauses, problems, broken, policy_names(sources))
+    policies = parse_policies(sources.policies, clauses, problems, broken, policy_names(sources), documents)
+    requirements = parse_requirements(sources.requirements, sources.clauses, clauses, problems)
     if doc is None or lib_problems:
         return None
     return Library(
@@ -38,7 +42,41 @@ def check_library(sources: Sources, problems: list[Problem]) -> Library | None:
         changelog=freeze(doc.data.get("changelog", [])),
         clauses=freeze(clauses),
         policies=freeze(policies),
+        guidance=freeze(guidance or {}),
+        documents=freeze(documents or {}),
+        requirements=requirements,
     )
+
+
+def parse_requirements(doc: YamlDoc | None, clause_docs: Iterable[YamlDoc], clauses: Mapping[str, Clause],
+                       problems: list[Problem]) -> tuple[Requirement, ...]:
+    """clauses/requirements.yaml, and every clause's `covers` checked against it."""
+    if doc is None:
+        return ()
+    found = schema.check(doc, "requirements")
+    problems.extend(found)
+    if found:
+        return ()
+    out: list[Requirement] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(doc.data["requirements"]):
+        if entry["id"] in seen:
+            problems.append(doc.problem(("requirements", i, "id"), f"requirement '{entry['id']}' is listed twice"))
+            continue
+        seen.add(entry["id"])
+        ages = entry.get("applies", {}).get("ages")
+        if ages is not None and age_range(ages) is None:
+            problems.append(doc.problem(("requirements", i, "applies", "ages"), f"'{ages}' gives the older age first",
+                                        "write the youngest age first, e.g. 16-17"))
+        out.append(Requirement(entry["id"], entry["section"], entry["text"], freeze(entry.get("applies", {}))))
+    for clause_doc in clause_docs:
+        if clause_doc.path.stem not in clauses:
+            continue  # its own problems are reported already
+        for j, rid in enumerate(clauses[clause_doc.path.stem].covers):
+            if rid not in seen:
+                problems.append(clause_doc.problem(("covers", j), f"unknown requirement '{rid}'",
+                                                   did_you_mean(rid, seen) or f"add it to {doc.shown} or correct the id"))
+    return tuple(out)
 
 
 def declared_options(sources: Sources) -> Mapping[str, Any] | None:
@@ -51,7 +89,28 @@ def declared_options(sources: Sources) -> Mapping[str, Any] | None:
     return options if isinstance(options, dict) else None
 
 
-def parse_clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any] | None, problems: list[Problem]) -> dict[str, Clause]:
+def declared(sources: Sources, key: str) -> Mapping[str, Any] | None:
+    """A mapping clauses/library.yaml declares (`guidance`, `documents`), or None when that file
+    is missing or unreadable (then references to it are not checked)."""
+    data = sources.library.data if sources.library is not None else None
+    if not isinstance(data, dict):
+        return None
+    found = data.get(key, {})
+    return {k: v for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else None
+
+
+def source_text(item: Any, guidance: Mapping[str, Any] | None) -> str:
+    """A clause's source as documents print it: text as written; {guidance: kcsie, part: Part 5}
+    as the edition the release follows ("KCSIE 2025, Part 5")."""
+    if not isinstance(item, Mapping):
+        return str(item)
+    edition = (guidance or {}).get(item["guidance"], {})
+    name = str(edition.get("short") or edition.get("title") or item["guidance"])
+    return f"{name}, {item['part']}" if item.get("part") else name
+
+
+def parse_clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any] | None, problems: list[Problem],
+                  guidance: Mapping[str, Any] | None = None) -> dict[str, Clause]:
     clauses: dict[str, Clause] = {}
     seen: dict[str, str] = {}
     for doc in docs:
@@ -83,11 +142,20 @@ def parse_clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any] | None, pr
                                             did_you_mean(name, options) or "declare it in clauses/library.yaml"))
             else:
                 problems.extend(option_value(doc, key, value, options[name]))
+        ages = data.get("conditions", {}).get("ages")
+        if ages is not None and age_range(ages) is None:
+            problems.append(doc.problem(("conditions", "ages"), f"'{ages}' gives the older age first",
+                                        "write the youngest age first, e.g. 16-17"))
+        for i, item in enumerate(data["source"]):
+            if isinstance(item, dict) and guidance is not None and item["guidance"] not in guidance:
+                problems.append(doc.problem(("source", i, "guidance"), f"unknown guidance '{item['guidance']}'",
+                                            did_you_mean(item["guidance"], guidance)
+                                            or "declare it under guidance in clauses/library.yaml"))
         problems.extend(body_problems(doc))
         clauses[cid] = Clause(
             id=cid, version=data["version"], title=data["title"], section=data["section"],
             covers=tuple(data["covers"]), conditions=freeze(data.get("conditions", {})),
-            source=tuple(data["source"]), locked=bool(data.get("locked", True)),
+            source=tuple(source_text(s, guidance) for s in data["source"]), locked=bool(data.get("locked", True)),
             changelog=tuple(ChangeNote(c["version"], date.fromisoformat(c["date"]), c["note"])
                             for c in data["changelog"]),
             body=doc.body, path=doc.shown, body_line=doc.body_line,
@@ -117,7 +185,8 @@ def policy_names(sources: Sources) -> set[str]:
 
 
 def parse_policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], problems: list[Problem],
-              broken: set[str] = frozenset(), known: set[str] | None = None) -> dict[str, Policy]:
+              broken: set[str] = frozenset(), known: set[str] | None = None,
+              documents: Mapping[str, Any] | None = None) -> dict[str, Policy]:
     """The policies whose files are sound, keyed by file name (the id other files use).
 
     `known` names every policy file (see `policy_names`); a reference to one that failed its
@@ -147,13 +216,16 @@ def parse_policies(docs: Iterable[YamlDoc], clauses: Mapping[str, Clause], probl
             if count > 1 and cid in clauses:
                 problems.append(doc.problem(("parts",), f"clause '{cid}' appears {count} times in this policy"))
         for i, rel in enumerate(doc.data.get("related", [])):
-            if rel not in known:
-                problems.append(doc.problem(("related", i), f"unknown policy '{rel}'", did_you_mean(rel, known)))
+            if rel not in known and (documents is None or rel not in documents):
+                problems.append(doc.problem(("related", i), f"unknown policy or document '{rel}'",
+                                            did_you_mean(rel, [*known, *(documents or ())])
+                                            or "declare school documents under documents in clauses/library.yaml"))
         d = doc.data
         policies[pid] = Policy(
             id=pid, title=d["title"], version=d["version"], summary=d.get("summary", ""), owner=d["owner"],
             approver=d["approver"], review_months=d["review_months"], audience=d["audience"],
             published=d.get("published", True), related=tuple(r for r in d.get("related", []) if r in raw),
             parts=tuple(parts), path=doc.shown,
+            documents=tuple(r for r in d.get("related", []) if r not in raw and r in (documents or {})),
         )
     return policies

@@ -29,7 +29,8 @@ def check_variables(library: Library, trust: Mapping[str, Any], settings: Mappin
         checked: set[str] = set()
         for policy in policies[:1]:
             ctx = clause_context(trust, setting.values, setting.local_authority,
-                                 {"id": policy.id, "title": policy.title, "version": policy.version})
+                                 {"id": policy.id, "title": policy.title, "version": policy.version},
+                                 guidance=library.guidance)
             facts_ctx = {k: v for k, v in ctx.items() if k not in COMPUTED}
             for part in (p for pol in policies for p in pol.parts):
                 for cid in part.clauses:
