@@ -96,6 +96,7 @@ class Part:
     intro: str
     clauses: tuple[str, ...]
     group: str = ""  # the title of the policy it was included from ("" for the policy's own parts)
+    related: bool = False  # the place the document lists its related policies and documents (no clauses)
 
 
 @dataclass(frozen=True)

@@ -615,7 +615,7 @@ def test_library_release_diff_of_the_example_trust(example_trust):
     result = CliRunner().invoke(main, ["diff", "--library", "2024.1", "2025.1", "--root", str(example_trust)])
     assert result.exit_code == 0, result.output
     assert "changed  coc-concerns-about-staff 1.0.0 -> 1.1.0: Updated for KCSIE 2025" in result.output
-    assert "reaches st-marys (St Mary's Church of England (VA) Primary Academy): code-of-conduct, " \
+    assert "reaches st-marys (St Mary's Church of England Primary Academy): code-of-conduct, " \
            "online-safety-handbook" in result.output
 
 

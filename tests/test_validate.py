@@ -223,7 +223,7 @@ def test_a_policy_whose_id_is_not_its_file_name_is_reported_once(mini):
         "clauses/policies/remote.yaml": POLICY.replace("id: remote", "id: remote-working"),
         "clauses/policies/handbook.yaml": HANDBOOK.replace("related: [remote]", "related: [remote-workin]")}))
     assert problems_of(root) == [
-        "clauses/policies/handbook.yaml:8:11: related[0]: unknown policy 'remote-workin' (did you mean 'remote'?)",
+        "clauses/policies/handbook.yaml:8:11: related[0]: unknown policy or document 'remote-workin' (did you mean 'remote'?)",
         "clauses/policies/remote.yaml:1:1: id: 'remote-working' does not match the file name "
         "(rename the file to remote-working.yaml or set id: remote)",
     ]

@@ -22,4 +22,6 @@ def approvable_content(doc: DocumentPlan, key_people: list[dict[str, str]],
                    "clauses": [[c["id"], c["version"], str(c["title"]), str(c["text"])] for c in p["clauses"]],
                    **({"group": str(p["group"])} if p["group"] else {})}
                   for p in parts],
+        # the policies and documents it is to be read with are approved with it (none: no key, as before)
+        **({"related": list(doc.related)} if doc.related else {}),
     }

@@ -18,6 +18,26 @@ def age_range(text: Any) -> tuple[int, int] | None:
     return (low, high) if low <= high else None
 
 
+# a phase's usual ages when the settings give no age_range: (youngest, oldest, oldest with post-16)
+PHASE_AGES = {"early-years": (0, 4, 4), "primary": (4, 11, 11), "middle": (9, 13, 13), "secondary": (11, 16, 18),
+              "all-through": (4, 16, 18), "post-16": (16, 18, 18)}
+
+
+def school_ages(school: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The school's age range: as its settings give it, else its phase's usual one (from 3 with
+    early years provision, to 18 with a sixth form)."""
+    given = age_range(school.get("age_range"))
+    if given is not None or school.get("age_range") is not None:
+        return given
+    usual = PHASE_AGES.get(str(school.get("phase")))
+    if usual is None:
+        return None
+    low, high, high16 = usual
+    if school.get("eyfs") and low > 3:
+        low = 3
+    return (low, high16 if school.get("post16") else high)
+
+
 def setting_facts(values: Mapping[str, Any]) -> dict[str, Any]:
     """The facts conditions test, from a setting's merged values."""
     school = values.get("school", {})
@@ -27,7 +47,7 @@ def setting_facts(values: Mapping[str, Any]) -> dict[str, Any]:
         "type": school.get("type"),
         "eyfs": bool(school.get("eyfs", False)) or phase == "early-years",
         "post16": bool(school.get("post16", False)),
-        "ages": age_range(school.get("age_range")),
+        "ages": school_ages(school),
         "options": values.get("options", {}),
     }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from policykit.core.conditions import age_range
+from policykit.core.conditions import school_ages
 from policykit.core.load import TRUST_FILE
 from policykit.governance.scheme import bodies_phrase, body_names
 
@@ -71,9 +71,10 @@ def school_context(school: Mapping[str, Any]) -> dict[str, Any]:
     and the age range as numbers, `youngest` and `oldest`, for `{% if school.oldest >= 11 %}`."""
     out = dict(school)
     out.setdefault("short_name", school.get("name", ""))
-    ages = age_range(school.get("age_range"))
+    ages = school_ages(school)
     if ages is not None:
         out["youngest"], out["oldest"] = ages
+        out.setdefault("age_range", f"{ages[0]}-{ages[1]}")
     return out
 
 

@@ -113,7 +113,7 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
         # the first part of an included policy opens a division headed by that policy's title
         starts = part.group if part.group and part.group != (parts[-1]["group"] if parts else "") else ""
         parts.append({"heading": Markdown(part.heading), "intro": Markdown(part.intro.strip()), "clauses": clauses,
-                      "group": Markdown(part.group), "starts_group": Markdown(starts)})
+                      "group": Markdown(part.group), "starts_group": Markdown(starts), "related": part.related})
     policy = doc.policy
     people = key_people(doc.setting, context["la"])
     content = approvable_content(doc, people, parts)
@@ -150,6 +150,7 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
         "related": [{"title": title, "url": url} for title, url in zip(doc.related, doc.related_urls or
                                                                         ("",) * len(doc.related))],
         "key_people": people,
+        "related_placed": any(p.related for p in doc.parts),
         "parts": parts,
         "keywords": ["policy", *sorted({c.section for p in doc.parts for c in p.clauses})],
         "subject": f"{policy.title} for {doc.setting.name}",

@@ -19,6 +19,7 @@ class ResolvedPart:
     intro: str
     clauses: tuple[Clause, ...]
     group: str = ""  # see model.Part.group
+    related: bool = False  # see model.Part.related
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
             for part in policy.parts:
                 chosen = tuple(library.clauses[c] for c in part.clauses
                                if applies(library.clauses[c].conditions, facts))
-                if chosen:
-                    parts.append(ResolvedPart(part.heading, part.intro, chosen, part.group))
+                if chosen or (part.related and policy.related + policy.documents):
+                    parts.append(ResolvedPart(part.heading, part.intro, chosen, part.group, part.related))
             approvers = stages(project.trust, policy, setting.values["school"]["type"])
             context = clause_context(project.trust, setting.values, setting.local_authority,
                                      {"id": policy.id, "title": policy.title, "version": policy.version}, approvers,

@@ -16,7 +16,7 @@ from typing import Any
 # turns off smart quotes, raw HTML/TeX, math and citations), and those that start a block
 # at the beginning of a line.
 _INLINE = re.compile(r"([\\`*_{}\[\]<>|~^&])")
-_LINE_START = re.compile(r"^(\s*)(\d*)([#+\-=:]|(?<=\d)[.)](?=\s|$))")
+_LINE_START = re.compile(r"^(\s*)(\d*)((?<!\d)[#+\-=:]|(?<=\d)[.)](?=\s|$))")  # "11-16" starts nothing
 # pandoc's other list markers (fancy_lists): a letter or a roman numeral before '.' or ')', and
 # any marker in parentheses: 'A.  Patel', 'a) pupils', 'iv.', '(1)' would each start a list
 _FANCY = re.compile(r"^(\s*)(?:(\()(?=(?:[A-Za-z]|[ivxlcdmIVXLCDM]+|\d+)\))|([A-Za-z]|[ivxlcdmIVXLCDM]+)([.)])(?=\s|$))")

@@ -48,8 +48,9 @@ def _name(person: Any) -> str:
     return str(person.get("name", "")).strip() if isinstance(person, Mapping) else ""
 
 
-def people_phrase(roles: tuple[str, ...], context: Any, join: str = "or") -> str:
-    """The phrase `who` returns (see the module's docstring)."""
+def people_phrase(roles: tuple[str, ...], context: Any, join: str = "or", mid: bool = False) -> str:
+    """The phrase `who` returns (see the module's docstring); `mid`: the sentence goes on after
+    it, so a name set off by a comma gets its closing comma ("the DSL, Rachel Simmons, at once")."""
     groups: dict[str, list[str]] = {}  # a person's name -> their roles' labels, in the order asked
     unnamed: list[str] = []
     deputies: list[str] = []
@@ -63,28 +64,32 @@ def people_phrase(roles: tuple[str, ...], context: Any, join: str = "or") -> str
                 unnamed.append("a deputy DSL")
             continue
         name = _name(found)
-        if name:
+        if name and role == "it_support":  # a service, not a person: its own name says what it is
+            unnamed.append(name)
+        elif name:
             labels = groups.setdefault(name, [])
             # the school's own title first: "our Headteacher and designated safeguarding lead"
             labels.insert(0 if role == "head" else len(labels), _label(role, context))
         else:
             unnamed.append(f"the {_label(role, context)}")
-    pieces = []
+    pieces: list[tuple[str, bool]] = []  # each person or role, and whether it ends set off by a comma
     for name, labels in groups.items():
         if len(labels) == 1:
-            pieces.append(f"the {labels[0]}, {name}" if labels[0] != name else name)
+            pieces.append((f"the {labels[0]}, {name}", True))
         else:
-            pieces.append(f"{name}, our {_and(labels)}")
+            pieces.append((f"{name}, our {_and(labels)}", True))
     deputies = [d for d in deputies if d not in groups]
     if len(deputies) == 1:
-        pieces.append(f"the deputy DSL, {deputies[0]}")
+        pieces.append((f"the deputy DSL, {deputies[0]}", True))
     elif deputies:
-        pieces.append(f"a deputy DSL ({' or '.join(deputies)})")
-    pieces += unnamed
-    if len(pieces) <= 1:
-        return "".join(pieces)
+        pieces.append((f"a deputy DSL ({' or '.join(deputies)})", False))
+    pieces += [(label, False) for label in unnamed]
+    texts = [text for text, _ in pieces]
     # a name set off by commas ("the DSL, Rachel Simmons,") keeps its closing comma before "or"
-    return ", ".join(pieces[:-1]) + f", {join} " + pieces[-1]
+    phrase = texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + f", {join} " + texts[-1]
+    if mid and pieces[-1][1]:
+        return phrase + ","
+    return phrase
 
 
 def _and(labels: list[str]) -> str:
@@ -92,13 +97,14 @@ def _and(labels: list[str]) -> str:
 
 
 @pass_context
-def who(context: Any, *roles: str, join: str = "or") -> str:
-    """`{{ who('dsl', 'head') }}`: who to go to, each person named once."""
+def who(context: Any, *roles: str, join: str = "or", mid: bool = False) -> str:
+    """`{{ who('dsl', 'head') }}`: who to go to, each person named once; `mid=True` where the
+    sentence goes on after it."""
     if not roles:
         raise ValueError("who() needs at least one role, e.g. who('dsl')")
     if join not in ("or", "and"):
         raise ValueError("who() joins people with 'or' or 'and'")
-    return people_phrase(tuple(str(r) for r in roles), context, join)
+    return people_phrase(tuple(str(r) for r in roles), context, join, bool(mid))
 
 
 def capfirst(value: Any) -> str:

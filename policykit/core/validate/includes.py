@@ -66,8 +66,13 @@ def expand(pid: str, raw: Mapping[str, YamlDoc], clauses: Mapping[str, Clause], 
             # an included policy's parts go under its title: a handbook of four policies reads as
             # four divisions, not as one run of parts named 'Purpose and scope' four times
             title = str(raw[other].data["title"])
+            # an included policy's list of related documents is its own, not the including one's
             parts.extend(replace(p, group=title)
-                         for p in expand(other, raw, clauses, None, chain + (pid,), broken, known, loops))
+                         for p in expand(other, raw, clauses, None, chain + (pid,), broken, known, loops)
+                         if not p.related)
+            continue
+        if "related" in part:
+            parts.append(Part(part["related"], part.get("intro", ""), (), related=True))
             continue
         for j, cid in enumerate(part["clauses"]):
             if cid not in clauses and cid not in broken and problems is not None:

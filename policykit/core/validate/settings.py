@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from policykit.core import schema
-from policykit.core.conditions import applies, setting_facts
+from policykit.core.conditions import age_range, applies, setting_facts
 from policykit.core.context import merge
 from policykit.core.load import Sources
 from policykit.core.validate.library import ID, declared_options, option_value
@@ -55,6 +55,10 @@ def school_settings(sources: Sources, trust: Mapping[str, Any] | None, library: 
             problems.extend(_option_problems(doc, given, options))
         if found:
             continue
+        given = data["school"].get("age_range")
+        if given is not None and age_range(given) is None:
+            problems.append(doc.problem(("school", "age_range"), f"'{given}' gives the older age first",
+                                        "write the youngest age first, e.g. 11-18"))
         la_key = data["school"]["local_authority"]
         if authorities is not None and la_key not in authorities:
             problems.append(doc.problem(("school", "local_authority"), f"unknown local authority '{la_key}'",
