@@ -7,7 +7,6 @@ A record changed, removed or moved by hand breaks the chain at exactly that reco
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping
+
+from filelock import FileLock
 
 from policykit.errors import OutputError, PolicykitError, Problem
 from policykit.model import Approval
@@ -116,21 +117,22 @@ def to_approval(data: Mapping[str, Any]) -> Approval:
 @contextmanager
 def locked(path: Path, shared: bool = False) -> Iterator[None]:
     """A lock beside `path`: exclusive to append (one approval at a time), shared to read."""
+    # One holder at a time, readers too (`shared` is kept for callers: a read is short). filelock
+    # locks on Windows as well as POSIX, where fcntl does not exist.
     lock = path.with_suffix(path.suffix + ".lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock, "a+")
+        held = FileLock(lock)
+        held.acquire()
     except OSError as exc:  # settings/approvals is a file, the lock a folder, or the folder read-only
         where = lock if path.parent.is_dir() else path.parent
-        raise OutputError(Problem(str(where), message=f"cannot use the ledger's lock: {exc.strerror}",
+        raise OutputError(Problem(str(where), message=f"cannot use the ledger's lock: {exc.strerror or exc}",
                                   hint="settings/approvals must be a folder policykit can write in, holding "
                                   "ledger.jsonl and its lock file; restore it from git")) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        held.release()
 
 
 def append(path: Path, fields: Mapping[str, Any]) -> dict[str, Any]:

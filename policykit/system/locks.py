@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from filelock import FileLock
 
 from policykit.errors import OutputError
 from policykit.system.atomic import TEMPORARY, os_problem
@@ -33,16 +34,16 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     build that stops at validation creates nothing (staging makes folders as files arrive).
     """
     try:
-        handle = open(_lock_path(out_dir), "a+")
+        lock = FileLock(_lock_path(out_dir))
+        lock.acquire()
     except OSError as exc:
         raise OutputError(os_problem(exc)) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            _sweep(out_dir)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        _sweep(out_dir)
+        yield
+    finally:
+        lock.release()
+
 
 
 def _sweep(out_dir: Path) -> None:

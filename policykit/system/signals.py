@@ -34,8 +34,10 @@ def install() -> None:
     """Turn SIGTERM, SIGHUP and SIGINT into exceptions (from the main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         return
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, _handler)
+    # SIGHUP does not exist on Windows: only the signals the platform has
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _handler)
 
 
 def _raise(signum: int) -> None:

@@ -47,14 +47,23 @@ def sweep() -> tuple[Path, ...]:
                 continue
             pid = int(match.group(1))
             with suppress(OSError):
-                if pid == os.getpid() or _alive(pid) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                if pid == os.getpid() or _alive(pid) or not _ours(entry):
                     continue
                 shutil.rmtree(entry.path, ignore_errors=True)
                 removed.append(Path(entry.path))
     return tuple(removed)
 
 
+def _ours(entry: os.DirEntry[str]) -> bool:
+    """Made by this user (on Windows, where folders have no uid, the user's own temp folder is theirs)."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or entry.stat(follow_symlinks=False).st_uid == getuid()
+
+
 def _alive(pid: int) -> bool:
+    """Whether process `pid` is running. On Windows os.kill(pid, 0) would end it: ask the kernel."""
+    if os.name == "nt":
+        return _alive_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -62,3 +71,17 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True  # another user's process
     return True
+
+
+def _alive_windows(pid: int) -> bool:
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return kernel32.GetLastError() == 5  # access denied: it exists, another user's
+    try:
+        code = ctypes.c_ulong()
+        return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
