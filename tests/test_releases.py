@@ -209,7 +209,7 @@ def test_an_edit_without_a_new_version_against_a_build(mini):
     entry = json.loads((root / "build" / "manifest.json").read_text())["documents"]["beta/remote"]
     assert set(entry["clause_sha256"]) == {"rw-phones", "rw-platform"}
     (root / PHONES).write_text(EDITED_BODY)
-    warning = WARNING.format(source="the build recorded in build/manifest.json")
+    warning = WARNING.format(source="the build in build/manifest.json")
     assert warnings(root) == [warning]
     result = CliRunner().invoke(main, ["build", "--format", "md", "--root", str(root)])
     assert result.exit_code == 0 and result.stderr.splitlines() == [warning]
@@ -339,7 +339,7 @@ def test_a_release_refuses_a_clause_changed_without_a_new_version(mini):
     policykit.build(root, formats="md", as_of=TODAY)
     (root / PHONES).write_text(EDITED_BODY)
     assert refused(root, "2026.1", "--date", "2026-12-01").startswith(WARNING.format(
-        source="the build recorded in build/manifest.json").replace(" warning:", ""))
+        source="the build in build/manifest.json").replace(" warning:", ""))
 
 
 def test_a_draft_of_an_unreleased_version_may_be_reworded_before_its_release(mini):

@@ -32,6 +32,6 @@ def validate(root: Path | str = ".") -> Project:
 def built_texts(root: Path | str, manifest: Manifest, where: Path | None = None) -> list[RecordedText]:
     """The clause texts a build's manifest (at `where`, default ROOT/build/manifest.json) recorded."""
     shown = display_path(where or default_out(root) / MANIFEST, Path(root))
-    source = f"the build recorded in {shown}"
+    source = f"the build in {shown}"
     return [RecordedText(cid, version, digest, source)
             for entry in manifest.documents.values() for cid, version, digest in entry.clause_texts()]
