@@ -602,7 +602,7 @@ def test_library_release_diff_of_the_example_trust(example_trust):
     assert added == {"aup-generative-ai", "rw-work-mobile-phones", "coc-handbook-overview"}
     assert not [c for c in report.changes if c.kind == "removed"]
     by_id = {c.id: c for c in report.changes}
-    assert by_id["aup-filtering-and-monitoring"].notes[0].startswith("Updated for KCSIE 2025")
+    assert by_id["aup-filtering-and-monitoring"].notes[0].startswith("Names IT support alongside the DSL")
     reach = {r.setting: r.policies for r in by_id["rw-work-mobile-phones"].reaches}
     assert reach == {s: ("online-safety-handbook", "remote-working")
                      for s in ("little-acorns", "oakfield", "riverside")}  # not st-marys: no work phones
@@ -627,7 +627,7 @@ def test_policy_diff_against_a_library_release(example_trust, tmp_path):
         "aup-governance", "aup-online-safety-training", "aup-filtering-and-monitoring", "aup-policy-review",
         "aup-generative-ai"]
     assert result.comparison.clauses[2].line().startswith(
-        "changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025: names IT support")
+        "changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Names IT support")
     docx = (tmp_path / "st-marys" / "redline" / "acceptable-use.docx").read_bytes()
     assert ("ins", "a generative AI tool produces content that is harmful or unsuitable for children") in changes(docx)
 

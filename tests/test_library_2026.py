@@ -96,3 +96,21 @@ def test_a_nursery_is_told_the_eyfs_framework_binds_it_and_kcsie_is_good_practic
 def test_st_marys_is_not_called_a_voluntary_aided_academy(example_trust):
     text = (example_trust / "settings" / "st-marys.yaml").read_text()
     assert "voluntary aided academy" not in text.lower() and "(VA)" not in text
+
+
+def test_the_2026_1_library_diff_lists_every_change_with_its_note(example_trust):
+    from click.testing import CliRunner
+
+    from policykit.cli import main
+
+    project = policykit.validate(example_trust)
+    result = CliRunner().invoke(main, ["diff", "--library", "2025.1", "2026.1", "--root", str(example_trust)])
+    assert result.exit_code == 0, result.output
+    released = project.library.release_date("2026.1")
+    assert released is not None
+    for clause in project.library.clauses.values():
+        newest = clause.changelog[0]
+        if newest.date > project.library.release_date("2025.2"):
+            # each clause changed for 2026.1 is listed, with the note its changelog gives
+            assert clause.id in result.output, clause.id
+            assert " ".join(newest.note.split())[:60] in " ".join(result.output.split()), clause.id
