@@ -7,7 +7,6 @@ A record changed, removed or moved by hand breaks the chain at exactly that reco
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -20,6 +19,7 @@ from typing import Any, Iterator, Mapping
 
 from policykit.errors import OutputError, PolicykitError, Problem
 from policykit.model import Approval
+from policykit.system.locks import acquire
 from policykit.system.places import APPROVALS
 
 LEDGER = APPROVALS / "ledger.jsonl"
@@ -115,22 +115,24 @@ def to_approval(data: Mapping[str, Any]) -> Approval:
 
 @contextmanager
 def locked(path: Path, shared: bool = False) -> Iterator[None]:
-    """A lock beside `path`: exclusive to append (one approval at a time), shared to read."""
+    """A lock beside `path`: one approval appends at a time, and a reader waits for it to finish.
+
+    (`shared` is kept for the callers' sake: the lock is exclusive either way, as Windows has no
+    shared lock that `filelock` offers on every platform; a read holds it only while it reads.)
+    """
     lock = path.with_suffix(path.suffix + ".lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock, "a+")
+        held = acquire(lock)
     except OSError as exc:  # settings/approvals is a file, the lock a folder, or the folder read-only
         where = lock if path.parent.is_dir() else path.parent
         raise OutputError(Problem(str(where), message=f"cannot use the ledger's lock: {exc.strerror}",
                                   hint="settings/approvals must be a folder policykit can write in, holding "
                                   "ledger.jsonl and its lock file; restore it from git")) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        held.release()
 
 
 def append(path: Path, fields: Mapping[str, Any]) -> dict[str, Any]:

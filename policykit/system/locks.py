@@ -1,14 +1,19 @@
-"""One build at a time per output folder, and no debris from a build that was killed."""
+"""One build at a time per output folder, and no debris from a build that was killed.
+
+Locks are the operating system's own (flock on Linux and macOS, LockFileEx on Windows) through
+the `filelock` library: a process that dies, however it dies, lets go of its lock.
+"""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from filelock import FileLock
 
 from policykit.errors import OutputError
 from policykit.system.atomic import TEMPORARY, os_problem
@@ -33,16 +38,27 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     build that stops at validation creates nothing (staging makes folders as files arrive).
     """
     try:
-        handle = open(_lock_path(out_dir), "a+")
+        lock = acquire(_lock_path(out_dir))
     except OSError as exc:
         raise OutputError(os_problem(exc)) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            _sweep(out_dir)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        _sweep(out_dir)
+        yield
+    finally:
+        lock.release()
+
+
+def acquire(path: Path) -> FileLock:
+    """Wait for, then hold, the exclusive lock on the file `path` (made if missing); the caller
+    releases it. OSError if the file cannot be made or opened (a folder, a read-only place),
+    raised at once rather than waited on."""
+    try:  # an existing file's own error (IsADirectoryError, PermissionError) first; none is made here
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+    except FileNotFoundError:
+        pass
+    lock = FileLock(path)
+    lock.acquire()
+    return lock
 
 
 def _sweep(out_dir: Path) -> None:
