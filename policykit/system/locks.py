@@ -1,6 +1,6 @@
 """One build at a time per output folder, and no debris from a build that was killed.
 
-Locks are the operating system's own (flock on Linux and macOS, LockFileEx on Windows) through
+Locks are the operating system's own (flock on Linux and macOS, a byte-range lock on Windows) through
 the `filelock` library: a process that dies, however it dies, lets go of its lock.
 """
 
