@@ -1,48 +1,151 @@
-"""policykit on a platform without POSIX-only names (Windows): simulated here, so a regression fails on Linux."""
+"""Windows and macOS, checked here on Linux: policykit imported and run with POSIX-only names taken away."""
 
 from __future__ import annotations
 
-import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from tests.conftest import mini_files, write_tree
+import pytest
 
-# What Windows lacks that a POSIX Python has: fcntl, signal.SIGHUP, os.getuid. The script removes
-# them before policykit is imported, then validates and builds a small trust through the API.
-SCRIPT = textwrap.dedent("""
-    import os, signal, sys, json
-    sys.modules["fcntl"] = None          # "import fcntl" now fails, as on Windows
-    del signal.SIGHUP
-    del os.getuid
+from policykit.system import signals, tempdirs
+from tests.conftest import REPO
+
+# What Windows lacks that Linux has, and that a program could be tempted to use. The script below
+# takes each away before policykit is imported, so a use of any of them at import time (or in a
+# validate or build) fails this test on Linux, as it would fail on Windows.
+SIMULATE_WINDOWS = textwrap.dedent('''
+    import os, signal, sys, traceback, warnings
+    from pathlib import Path
+
+    sys.modules["fcntl"] = None  # `import fcntl` raises ImportError, as on Windows
+    for name in ("SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGPIPE", "SIGCHLD", "SIGKILL"):
+        delattr(signal, name)
+        signal.Signals._member_map_.pop(name, None)
+    for name in ("getuid", "geteuid", "getgid", "getegid", "fchmod", "fchown", "sched_getaffinity", "killpg",
+                 "getpgid", "setsid", "sysconf", "mkfifo", "getloadavg"):
+        if hasattr(os, name):
+            delattr(os, name)
+
+    # Text read or written without `encoding=` is cp1252 on most Windows machines: every such
+    # open by policykit itself (not by a library it calls) is reported.
     import policykit
-    from policykit.system import signals, tempdirs
+    own = str(Path(policykit.__file__).parent) + os.sep
+    unencoded = []
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, EncodingWarning):
+            stack = traceback.extract_stack()[:-1]
+            ours = [i for i, frame in enumerate(stack) if frame.filename.startswith(own)]
+            if ours and not any("site-packages" in frame.filename for frame in stack[ours[-1] + 1:]):
+                unencoded.append(f"{stack[ours[-1]].filename}:{stack[ours[-1]].lineno}: {message}")
+            return
+        original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    warnings.simplefilter("always", EncodingWarning)
+
+    import importlib, pkgutil
+    for module in pkgutil.walk_packages(policykit.__path__, "policykit."):
+        if module.name != "policykit.__main__":  # that one runs the command line
+            importlib.import_module(module.name)  # every module imports without a POSIX-only name
+
+    from policykit.cli import main
+    for command in ("validate", "build", "status"):
+        try:
+            main([command, "--root", sys.argv[1]])
+        except SystemExit as exc:
+            if exc.code not in (0, None):
+                sys.exit(f"policykit {command} exited {exc.code}")
+    if unencoded:
+        sys.exit("text opened without an encoding:\\n" + "\\n".join(unencoded))
+    print("simulated Windows: ok")
+''')
+
+
+def _example_trust(tmp_path: Path) -> Path:
+    root = tmp_path / "trust"
+    for part in ("clauses", "settings"):  # not a lock file a local run left behind
+        shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("*.lock"))
+    return root
+
+
+def test_the_example_trust_validates_and_builds_without_fcntl_sighup_or_getuid(tmp_path):
+    root = _example_trust(tmp_path)
+    script = tmp_path / "simulate.py"
+    script.write_text(SIMULATE_WINDOWS, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-X", "warn_default_encoding", str(script), str(root)],
+                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "simulated Windows: ok" in proc.stdout and "Traceback" not in proc.stderr, proc.stderr
+    settings = sorted(p.stem for p in (root / "settings").glob("*.yaml") if p.stem != "trust")
+    for setting in settings:
+        for kind in ("md", "docx", "pdf", "html"):
+            assert list((root / "build" / setting).glob(f"*.{kind}")), (setting, kind)
+
+
+def test_only_the_stopping_signals_the_platform_has_are_installed(monkeypatch):
+    monkeypatch.delattr(signal, "SIGHUP")
+    monkeypatch.delattr(signal, "SIGBREAK", raising=False)
+    assert signals.handled() == (signal.SIGTERM, signal.SIGINT)
+    installed: list[int] = []
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.append(signum))
     signals.install()
-    tempdirs.sweep()
-    root = sys.argv[1]
-    project = policykit.validate(root)
-    result = policykit.build(root, formats=["md", "docx"], jobs=1)
-    print(json.dumps({"schools": sorted(project.settings), "written": len(result.rebuilt)}))
-""")
+    assert installed == [signal.SIGTERM, signal.SIGINT]
 
 
-def test_validate_and_build_without_fcntl_sighup_or_getuid(tmp_path):
-    root = write_tree(tmp_path / "trust", mini_files())
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(root)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["schools"] == ["alpha", "beta"] and out["written"] == 2
-    assert (root / "build" / "alpha" / "remote.docx").is_file()
+def test_posix_keeps_sighup():
+    assert signal.SIGHUP in signals.handled()
 
 
-def test_no_module_of_policykit_imports_a_posix_only_module():
-    import pathlib
+class _Kernel32:
+    """Stands in for Windows' kernel32: one process, 40, running or ended; 4 is the system's."""
 
-    import policykit
+    def __init__(self, exit_code: int) -> None:
+        self.exit_code, self.error, self.closed = exit_code, 0, 0
 
-    package = pathlib.Path(policykit.__file__).parent
-    offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
-                 if any(line.strip().startswith(("import fcntl", "from fcntl", "import termios", "import pwd"))
-                        for line in p.read_text(encoding="utf-8").splitlines())]
-    assert offenders == []
+    def OpenProcess(self, access: int, inherit: bool, pid: int) -> int | None:  # noqa: N802
+        if pid == 40:
+            return 1234
+        self.error = 5 if pid == 4 else 87  # access denied; the parameter is incorrect (no such process)
+        return None
+
+    def GetExitCodeProcess(self, handle: int, code: Any) -> int:  # noqa: N802
+        code._obj.value = self.exit_code
+        return 1
+
+    def CloseHandle(self, handle: int) -> int:  # noqa: N802
+        self.closed += 1
+        return 1
+
+
+@pytest.mark.parametrize("pid, exit_code, alive", [
+    (40, 259, True),    # STILL_ACTIVE
+    (40, 0, False),     # ended, its handle still held by someone
+    (4, 259, True),     # another user's or the system's: it exists
+    (41, 259, False),   # no such process
+])
+def test_windows_asks_openprocess_whether_a_process_lives_and_never_signals_it(pid, exit_code, alive, monkeypatch):
+    kernel32 = _Kernel32(exit_code)
+    monkeypatch.setattr(os, "kill", lambda *args: pytest.fail("os.kill ends the process on Windows"))
+    assert tempdirs.alive_on_windows(pid, kernel32, lambda: kernel32.error) is alive
+    assert kernel32.closed == (1 if pid == 40 else 0)  # every handle opened is closed
+
+
+def test_posix_asks_with_signal_zero(monkeypatch):
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(os, "kill", lambda pid, sig: calls.append((pid, sig)))
+    assert tempdirs._alive(12345) and calls == [(12345, 0)]
+
+
+def test_without_user_ids_every_folder_in_the_users_temporary_folder_is_theirs(monkeypatch):
+    monkeypatch.delattr(os, "getuid")
+    assert tempdirs._mine(SimpleNamespace(st_uid=0))  # type: ignore[arg-type]

@@ -17,10 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from filelock import FileLock
-
 from policykit.errors import OutputError, PolicykitError, Problem
 from policykit.model import Approval
+from policykit.system.locks import acquire
 from policykit.system.places import APPROVALS
 
 LEDGER = APPROVALS / "ledger.jsonl"
@@ -116,17 +115,18 @@ def to_approval(data: Mapping[str, Any]) -> Approval:
 
 @contextmanager
 def locked(path: Path, shared: bool = False) -> Iterator[None]:
-    """A lock beside `path`: exclusive to append (one approval at a time), shared to read."""
-    # One holder at a time, readers too (`shared` is kept for callers: a read is short). filelock
-    # locks on Windows as well as POSIX, where fcntl does not exist.
+    """A lock beside `path`: one approval appends at a time, and a reader waits for it to finish.
+
+    (`shared` is kept for the callers' sake: the lock is exclusive either way, as Windows has no
+    shared lock that `filelock` offers on every platform; a read holds it only while it reads.)
+    """
     lock = path.with_suffix(path.suffix + ".lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        held = FileLock(lock)
-        held.acquire()
+        held = acquire(lock)
     except OSError as exc:  # settings/approvals is a file, the lock a folder, or the folder read-only
         where = lock if path.parent.is_dir() else path.parent
-        raise OutputError(Problem(str(where), message=f"cannot use the ledger's lock: {exc.strerror or exc}",
+        raise OutputError(Problem(str(where), message=f"cannot use the ledger's lock: {exc.strerror}",
                                   hint="settings/approvals must be a folder policykit can write in, holding "
                                   "ledger.jsonl and its lock file; restore it from git")) from None
     try:

@@ -102,7 +102,8 @@ class Staging:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             with self._lock:
                 self._staged.append((path, tmp))
-            os.fchmod(fd, 0o666 & ~_UMASK)  # as an ordinary new file, not mkstemp's owner-only mode
+            if hasattr(os, "fchmod"):  # POSIX (Windows has no such modes before Python 3.13)
+                os.fchmod(fd, 0o666 & ~_UMASK)  # as an ordinary new file, not mkstemp's owner-only mode
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()

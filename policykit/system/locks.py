@@ -1,4 +1,8 @@
-"""One build at a time per output folder, and no debris from a build that was killed."""
+"""One build at a time per output folder, and no debris from a build that was killed.
+
+Locks are the operating system's own (flock on Linux and macOS, a byte-range lock on Windows) through
+the `filelock` library: a process that dies, however it dies, lets go of its lock.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +38,7 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     build that stops at validation creates nothing (staging makes folders as files arrive).
     """
     try:
-        lock = FileLock(_lock_path(out_dir))
-        lock.acquire()
+        lock = acquire(_lock_path(out_dir))
     except OSError as exc:
         raise OutputError(os_problem(exc)) from None
     try:
@@ -44,6 +47,18 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     finally:
         lock.release()
 
+
+def acquire(path: Path) -> FileLock:
+    """Wait for, then hold, the exclusive lock on the file `path` (made if missing); the caller
+    releases it. OSError if the file cannot be made or opened (a folder, a read-only place),
+    raised at once rather than waited on."""
+    try:  # an existing file's own error (IsADirectoryError, PermissionError) first; none is made here
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+    except FileNotFoundError:
+        pass
+    lock = FileLock(path)
+    lock.acquire()
+    return lock
 
 
 def _sweep(out_dir: Path) -> None:

@@ -1,4 +1,4 @@
-"""Stopping when asked: SIGTERM, SIGHUP and SIGINT become exceptions, so a build unwinds.
+"""Stopping when asked: SIGTERM, SIGHUP, SIGINT (and Ctrl-Break) become exceptions, so a build unwinds.
 
 By default SIGTERM ends Python at once: no `finally`, no context manager, so staged files,
 temporary folders and pandoc children were left behind. With `install()` (the command line
@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 
 class Terminated(KeyboardInterrupt):
-    """The process was asked to stop by a signal other than Ctrl-C (SIGTERM, SIGHUP)."""
+    """The process was asked to stop by a signal other than Ctrl-C (SIGTERM, SIGHUP, SIGBREAK)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -30,14 +30,23 @@ _state = threading.local()
 _pending: list[int] = []
 
 
+# SIGHUP (the terminal closed) is POSIX only; SIGBREAK (Ctrl-Break) is Windows only. Each is
+# looked up by name, so a platform without it neither fails to import this nor installs it.
+STOPPING = ("SIGTERM", "SIGHUP", "SIGINT", "SIGBREAK")
+
+
 def install() -> None:
-    """Turn SIGTERM, SIGHUP and SIGINT into exceptions (from the main thread only)."""
+    """Turn SIGTERM, SIGHUP, SIGINT and SIGBREAK into exceptions, those of them that this platform
+    has (from the main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         return
-    # SIGHUP does not exist on Windows: only the signals the platform has
-    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _handler)
+    for signum in handled():
+        signal.signal(signum, _handler)
+
+
+def handled() -> tuple[signal.Signals, ...]:
+    """The stopping signals this platform has."""
+    return tuple(getattr(signal, name) for name in STOPPING if hasattr(signal, name))
 
 
 def _raise(signum: int) -> None:

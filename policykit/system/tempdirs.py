@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Callable
 
 _NAME = re.compile(r"^policykit-(\d+)-")
 
@@ -47,25 +49,32 @@ def sweep() -> tuple[Path, ...]:
                 continue
             pid = int(match.group(1))
             with suppress(OSError):
-                if pid == os.getpid() or _alive(pid) or not _ours(entry):
+                if pid == os.getpid() or _alive(pid) or not _mine(entry.stat(follow_symlinks=False)):
                     continue
                 shutil.rmtree(entry.path, ignore_errors=True)
                 removed.append(Path(entry.path))
     return tuple(removed)
 
 
-def _ours(entry: os.DirEntry[str]) -> bool:
-    """Made by this user (on Windows, where folders have no uid, the user's own temp folder is theirs)."""
-    getuid = getattr(os, "getuid", None)
-    return getuid is None or entry.stat(follow_symlinks=False).st_uid == getuid()
+def _mine(info: os.stat_result) -> bool:
+    """Whether this user owns the folder. Windows has no user ids (st_uid is 0 there), but each
+    user has a temporary folder of their own, so whatever is in it is theirs."""
+    getuid: Callable[[], int] | None = getattr(os, "getuid", None)
+    return getuid is None or info.st_uid == getuid()
 
 
 def _alive(pid: int) -> bool:
-    """Whether process `pid` is running. On Windows os.kill(pid, 0) would end it: ask the kernel."""
-    if os.name == "nt":
-        return _alive_windows(pid)
+    """Whether a process with this id exists (it may belong to another user)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        kernel32.OpenProcess.restype = ctypes.c_void_p
+        kernel32.GetExitCodeProcess.argtypes = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_ulong))
+        kernel32.CloseHandle.argtypes = (ctypes.c_void_p,)
+        return alive_on_windows(pid, kernel32, ctypes.get_last_error)  # type: ignore[attr-defined]
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0 only asks; on Windows os.kill would end the process instead
     except ProcessLookupError:
         return False
     except PermissionError:
@@ -73,15 +82,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _alive_windows(pid: int) -> bool:
+_QUERY_LIMITED_INFORMATION = 0x1000  # PROCESS_QUERY_LIMITED_INFORMATION: enough to read the exit code
+_STILL_ACTIVE = 259
+_ACCESS_DENIED = 5  # ERROR_ACCESS_DENIED: it exists, but is another user's (or the system's)
+
+
+def alive_on_windows(pid: int, kernel32: Any, last_error: Callable[[], int]) -> bool:
+    """Windows' answer through kernel32 (passed in, so a test can stand in for it): a process is
+    alive while it can be opened and has no exit code yet. A process that ended with code 259
+    looks alive: that only delays the sweep, as a reused pid does."""
     import ctypes
 
-    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    handle = kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
     if not handle:
-        return kernel32.GetLastError() == 5  # access denied: it exists, another user's
+        return last_error() == _ACCESS_DENIED
     try:
         code = ctypes.c_ulong()
-        return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == 259  # STILL_ACTIVE
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True  # cannot tell: keep its folders
+        return code.value == _STILL_ACTIVE
     finally:
         kernel32.CloseHandle(handle)
