@@ -30,6 +30,7 @@ from policykit.compare.batch import compare_versions
 from policykit.compare.redline import Cover, redlines
 from policykit.compare.versions import Version
 from tests.conftest import CLAUSE_PHONES, REPO
+from tests.ooxml import ooxml_errors
 from tests.readers import html_text, pdf_text, squash
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -298,7 +299,9 @@ def test_every_kind_of_edit_at_once():
     edits += [(k, 2, m, "safe") for k in ("row+", "row-") for m in (0, 2)]
     pairs = [(BASE, apply_edits(BASE, [edit])) for edit in edits]
     assert all(old != new for old, new in pairs)
-    check_accept_reject(pairs)
+    docs = check_accept_reject(pairs)
+    invalid = [(edit, errors) for edit, doc in zip(edits, docs) if (errors := ooxml_errors(doc))]
+    assert invalid == []  # every kind of tracked change is valid Open XML
 
 
 def test_a_table_replaced_or_added_next_to_another_leaves_no_empty_paragraph():
@@ -316,6 +319,7 @@ def test_a_table_replaced_or_added_next_to_another_leaves_no_empty_paragraph():
     cases = [(logged(log), logged(short)), (logged("Intro.\n\n" + log), logged("Intro.\n\n" + wide)),
              (logged(log), logged(log + "\n" + wide)), (logged("Intro."), logged("Intro.\n\n" + short + "\n" + wide))]
     docs = check_accept_reject(cases + [(new, old) for old, new in cases])
+    assert [ooxml_errors(doc) for doc in docs] == [[]] * len(docs)  # tables inserted and deleted whole: valid
     body = etree.fromstring(zipfile.ZipFile(io.BytesIO(docs[1])).read("word/document.xml")).find(f"{W}body")
     replaced = [t for t in body.iter(f"{W}tbl") if t.find(f".//{W}trPr/{W}ins") is not None]
     assert replaced[0].getnext().tag == f"{W}tbl"  # the new table meets the old one it replaces
@@ -357,6 +361,7 @@ def test_moved_clauses_are_moves_in_the_summary_the_html_and_word():
     assert [c.line() for c in comparison.clauses if c.kind == "moved"] == [
         "moved    c-tell 1.0.0 (from 1.2 to 2.3; text changed)", "moved    c-calls 1.0.0 (from 1.1 to 2.4)"]
     (redline,) = check_accept_reject([(BASE, new)])
+    assert ooxml_errors(redline) == []  # moves and their ranges are valid Open XML
     root = etree.fromstring(zipfile.ZipFile(io.BytesIO(redline)).read("word/document.xml"))
     # unchanged: a real Word move, its ranges named alike; changed: deleted and inserted, attributed "moved"
     assert [r.get(f"{W}name") for r in root.iter(f"{W}moveFromRangeStart", f"{W}moveToRangeStart")] == ["move1"] * 2
@@ -741,6 +746,9 @@ def test_the_word_redline_numbers_its_headings_as_the_policy_does(mini):
     assert policy and numbered(paragraphs(redline, "accept")) == policy == numbered(paragraphs(redline))
     xml = zipfile.ZipFile(io.BytesIO(redline)).read("word/document.xml").decode()
     assert '<w:rStyle w:val="SectionNumber"/>' in xml and "\ue001" not in xml
+    styles = zipfile.ZipFile(io.BytesIO(redline)).read("word/styles.xml").decode()
+    assert styles.count('w:styleId="SectionNumber"') == 1  # pandoc's own "Section Number", not a second one
+    assert ooxml_errors(redline) == []
 
 
 def test_renumbered_headings_show_old_and_new_numbers_and_deleted_ones_keep_theirs():
