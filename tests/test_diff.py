@@ -808,3 +808,35 @@ def test_a_diff_back_to_an_older_release_says_what_it_undoes(example_trust, tmp_
     forward = library_diff(example_trust, "2024.1", "2025.1")
     line = next(c.line() for c in forward.changes if c.id == "aup-filtering-and-monitoring")
     assert line.startswith("changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025")
+
+
+def test_addresses_that_come_or_go_stay_links_and_valid_open_xml():
+    """An email or web address inserted, deleted or replaced whole is a link inside the tracked change;
+    accepting or rejecting gives the texts, and Word's package stays valid."""
+    replaced, added, linked = copy.deepcopy(BASE), copy.deepcopy(BASE), copy.deepcopy(BASE)
+    replaced["key_people"][0]["contact"] = "d.lead@example.org; 0123 456789"
+    added["key_people"].append({"role": "Online Safety Lead", "name": "Ola Safe", "contact": "ola@example.org"})
+    linked["parts"][0]["clauses"][0][3] += "\n\nThe guidance is at https://www.gov.uk/guidance (read it first)."
+    cases = [(BASE, replaced), (BASE, added), (BASE, linked)]
+    docs = check_accept_reject(cases + [(new, old) for old, new in cases])
+    assert [ooxml_errors(doc) for doc in docs] == [[]] * len(docs)
+    for doc, wanted in zip(docs, ["mailto:d.lead@example.org", "mailto:ola@example.org", "https://www.gov.uk/guidance"]):
+        package = zipfile.ZipFile(io.BytesIO(doc))
+        rels = etree.fromstring(package.read("word/_rels/document.xml.rels"))
+        targets = {r.get("Target") for r in rels if r.get("TargetMode") == "External"}
+        assert {"mailto:dev@example.org", wanted} <= targets
+        assert any(h.find(f".//{W}ins") is not None or h.getparent().tag == f"{W}ins"
+                   for h in etree.fromstring(package.read("word/document.xml")).iter(f"{W}hyperlink"))
+
+
+def test_a_link_pandoc_writes_inside_a_tracked_change_is_turned_inside_out():
+    """Open XML allows no hyperlink inside w:ins or w:del; docx_track moves the change inside the link."""
+    from policykit.compare import docx_track
+
+    xml = (f'<w:p xmlns:w="{W[1:-1]}"><w:ins w:id="1" w:author="A" w:date="D"><w:r><w:t>see </w:t></w:r>'
+           '<w:hyperlink><w:r><w:t>a@b.example</w:t></w:r></w:hyperlink><w:r><w:t>.</w:t></w:r></w:ins></w:p>')
+    p = etree.fromstring(xml)
+    docx_track._links_outside_changes(p)
+    assert [etree.QName(c).localname for c in p] == ["ins", "hyperlink", "ins"]
+    assert [etree.QName(c).localname for c in p[1]] == ["ins"] and p[1][0].get(f"{W}author") == "A"
+    assert "".join(p.itertext()) == "see a@b.example."
