@@ -30,6 +30,7 @@ from policykit.compare.batch import compare_versions
 from policykit.compare.redline import Cover, redlines
 from policykit.compare.versions import Version
 from tests.conftest import CLAUSE_PHONES, REPO
+from tests.ooxml import ooxml_errors
 from tests.readers import html_text, pdf_text, squash
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -298,7 +299,9 @@ def test_every_kind_of_edit_at_once():
     edits += [(k, 2, m, "safe") for k in ("row+", "row-") for m in (0, 2)]
     pairs = [(BASE, apply_edits(BASE, [edit])) for edit in edits]
     assert all(old != new for old, new in pairs)
-    check_accept_reject(pairs)
+    docs = check_accept_reject(pairs)
+    invalid = [(edit, errors) for edit, doc in zip(edits, docs) if (errors := ooxml_errors(doc))]
+    assert invalid == []  # every kind of tracked change is valid Open XML
 
 
 def test_a_table_replaced_or_added_next_to_another_leaves_no_empty_paragraph():
@@ -316,6 +319,7 @@ def test_a_table_replaced_or_added_next_to_another_leaves_no_empty_paragraph():
     cases = [(logged(log), logged(short)), (logged("Intro.\n\n" + log), logged("Intro.\n\n" + wide)),
              (logged(log), logged(log + "\n" + wide)), (logged("Intro."), logged("Intro.\n\n" + short + "\n" + wide))]
     docs = check_accept_reject(cases + [(new, old) for old, new in cases])
+    assert [ooxml_errors(doc) for doc in docs] == [[]] * len(docs)  # tables inserted and deleted whole: valid
     body = etree.fromstring(zipfile.ZipFile(io.BytesIO(docs[1])).read("word/document.xml")).find(f"{W}body")
     replaced = [t for t in body.iter(f"{W}tbl") if t.find(f".//{W}trPr/{W}ins") is not None]
     assert replaced[0].getnext().tag == f"{W}tbl"  # the new table meets the old one it replaces
@@ -357,6 +361,7 @@ def test_moved_clauses_are_moves_in_the_summary_the_html_and_word():
     assert [c.line() for c in comparison.clauses if c.kind == "moved"] == [
         "moved    c-tell 1.0.0 (from 1.2 to 2.3; text changed)", "moved    c-calls 1.0.0 (from 1.1 to 2.4)"]
     (redline,) = check_accept_reject([(BASE, new)])
+    assert ooxml_errors(redline) == []  # moves and their ranges are valid Open XML
     root = etree.fromstring(zipfile.ZipFile(io.BytesIO(redline)).read("word/document.xml"))
     # unchanged: a real Word move, its ranges named alike; changed: deleted and inserted, attributed "moved"
     assert [r.get(f"{W}name") for r in root.iter(f"{W}moveFromRangeStart", f"{W}moveToRangeStart")] == ["move1"] * 2
@@ -741,6 +746,9 @@ def test_the_word_redline_numbers_its_headings_as_the_policy_does(mini):
     assert policy and numbered(paragraphs(redline, "accept")) == policy == numbered(paragraphs(redline))
     xml = zipfile.ZipFile(io.BytesIO(redline)).read("word/document.xml").decode()
     assert '<w:rStyle w:val="SectionNumber"/>' in xml and "\ue001" not in xml
+    styles = zipfile.ZipFile(io.BytesIO(redline)).read("word/styles.xml").decode()
+    assert styles.count('w:styleId="SectionNumber"') == 1  # pandoc's own "Section Number", not a second one
+    assert ooxml_errors(redline) == []
 
 
 def test_renumbered_headings_show_old_and_new_numbers_and_deleted_ones_keep_theirs():
@@ -800,3 +808,35 @@ def test_a_diff_back_to_an_older_release_says_what_it_undoes(example_trust, tmp_
     forward = library_diff(example_trust, "2024.1", "2025.1")
     line = next(c.line() for c in forward.changes if c.id == "aup-filtering-and-monitoring")
     assert line.startswith("changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025")
+
+
+def test_addresses_that_come_or_go_stay_links_and_valid_open_xml():
+    """An email or web address inserted, deleted or replaced whole is a link inside the tracked change;
+    accepting or rejecting gives the texts, and Word's package stays valid."""
+    replaced, added, linked = copy.deepcopy(BASE), copy.deepcopy(BASE), copy.deepcopy(BASE)
+    replaced["key_people"][0]["contact"] = "d.lead@example.org; 0123 456789"
+    added["key_people"].append({"role": "Online Safety Lead", "name": "Ola Safe", "contact": "ola@example.org"})
+    linked["parts"][0]["clauses"][0][3] += "\n\nThe guidance is at https://www.gov.uk/guidance (read it first)."
+    cases = [(BASE, replaced), (BASE, added), (BASE, linked)]
+    docs = check_accept_reject(cases + [(new, old) for old, new in cases])
+    assert [ooxml_errors(doc) for doc in docs] == [[]] * len(docs)
+    for doc, wanted in zip(docs, ["mailto:d.lead@example.org", "mailto:ola@example.org", "https://www.gov.uk/guidance"]):
+        package = zipfile.ZipFile(io.BytesIO(doc))
+        rels = etree.fromstring(package.read("word/_rels/document.xml.rels"))
+        targets = {r.get("Target") for r in rels if r.get("TargetMode") == "External"}
+        assert {"mailto:dev@example.org", wanted} <= targets
+        assert any(h.find(f".//{W}ins") is not None or h.getparent().tag == f"{W}ins"
+                   for h in etree.fromstring(package.read("word/document.xml")).iter(f"{W}hyperlink"))
+
+
+def test_a_link_pandoc_writes_inside_a_tracked_change_is_turned_inside_out():
+    """Open XML allows no hyperlink inside w:ins or w:del; docx_track moves the change inside the link."""
+    from policykit.compare import docx_track
+
+    xml = (f'<w:p xmlns:w="{W[1:-1]}"><w:ins w:id="1" w:author="A" w:date="D"><w:r><w:t>see </w:t></w:r>'
+           '<w:hyperlink><w:r><w:t>a@b.example</w:t></w:r></w:hyperlink><w:r><w:t>.</w:t></w:r></w:ins></w:p>')
+    p = etree.fromstring(xml)
+    docx_track._links_outside_changes(p)
+    assert [etree.QName(c).localname for c in p] == ["ins", "hyperlink", "ins"]
+    assert [etree.QName(c).localname for c in p[1]] == ["ins"] and p[1][0].get(f"{W}author") == "A"
+    assert "".join(p.itertext()) == "see a@b.example."

@@ -75,6 +75,7 @@ def track(data: bytes, stamp: str, author: str) -> bytes:
     _separators(document, stamp, author)
     _tabs(document)
     _drop_contents(document)
+    _links_outside_changes(document)
     _renumber(document)
     parts["word/document.xml"] = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
     return _package(parts)
@@ -241,6 +242,39 @@ def _child(parent: etree._Element, tag: str, first: bool = False, before: set[st
     else:
         parent.append(node)
     return node
+
+
+_CHANGES = {w("ins"), w("del"), w("moveFrom"), w("moveTo")}
+
+
+def _links_outside_changes(document: etree._Element) -> None:
+    """A link inside a tracked change, as pandoc writes it (w:ins > w:hyperlink), turned inside out.
+
+    In Open XML a tracked change of text holds runs, never a hyperlink; the hyperlink holds the
+    change (w:hyperlink > w:ins), as Word writes it. The change splits round the link: the runs
+    before it, the link with its own runs tracked alike, the runs after it (_renumber then gives
+    each piece its own id).
+    """
+    for link in list(document.iter(w("hyperlink"))):
+        change = link.getparent()
+        if change is None or change.tag not in _CHANGES or change.getparent() is None:
+            continue
+        kids = list(change)
+        at = kids.index(link)
+        inner = etree.Element(change.tag, dict(change.attrib))
+        inner.extend(list(link))
+        link.append(inner)
+        pieces = []
+        for runs in (kids[:at], None, kids[at + 1:]):
+            if runs is None:
+                pieces.append(link)
+            elif runs:
+                shell = etree.Element(change.tag, dict(change.attrib))
+                shell.extend(runs)
+                pieces.append(shell)
+        change.getparent().replace(change, pieces[0])
+        for before, piece in zip(pieces, pieces[1:]):
+            before.addnext(piece)
 
 
 def _renumber(document: etree._Element) -> None:

@@ -217,7 +217,9 @@ def _number_headings(blocks: Blocks) -> Blocks:
                                for x in xs) else []
 
         def secno(n: str) -> Node:
-            return Span([Str(n)], attrs=[("custom-style", "SectionNumber")])
+            # pandoc names a custom style by its name: "Section Number" is the reference's own
+            # (styleId SectionNumber); "SectionNumber" would add a second style of that id
+            return Span([Str(n)], attrs=[("custom-style", "Section Number")])
 
         if old == new:
             prefix = [secno(new), Str(SECTION_TAB)]

@@ -233,8 +233,40 @@ def _shade(style: ParagraphStyle, fill: str) -> None:
     ppr.insert_element_before(shd, *_AFTER_SHD)
 
 
+def _table_normal(document: docx.document.Document) -> None:
+    """Word's own base table style, "Normal Table" (TableNormal), which pandoc's "Table" is based on.
+
+    pandoc's reference document names it in `basedOn` but leaves it out; a style based on a
+    missing one is invalid Open XML. This is Word's definition: no indent, 0.19 cm side margins.
+    """
+    styles = document.styles.element
+    if styles.find(f"{qn('w:style')}[@{qn('w:styleId')}='TableNormal']") is not None:
+        return
+    style = OxmlElement("w:style")
+    style.set(qn("w:type"), "table")
+    style.set(qn("w:styleId"), "TableNormal")
+    name = OxmlElement("w:name")
+    name.set(qn("w:val"), "Normal Table")
+    priority = OxmlElement("w:uiPriority")
+    priority.set(qn("w:val"), "99")
+    tblpr = OxmlElement("w:tblPr")
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), "0")
+    indent.set(qn("w:type"), "dxa")
+    margins = OxmlElement("w:tblCellMar")
+    for side, width in (("top", "0"), ("left", "108"), ("bottom", "0"), ("right", "108")):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), width)
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    tblpr.extend([indent, margins])
+    style.extend([name, priority, OxmlElement("w:semiHidden"), OxmlElement("w:unhideWhenUsed"), tblpr])
+    document.styles["Table"].element.addprevious(style)
+
+
 def _table_style(document: docx.document.Document, primary: str) -> None:
     """pandoc's "Table" style: thin grey grid, roomy cells, shaded bold header row."""
+    _table_normal(document)
     style = document.styles["Table"].element
     tblpr = style.find(qn("w:tblPr"))
     borders = OxmlElement("w:tblBorders")

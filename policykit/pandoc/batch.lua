@@ -62,12 +62,15 @@ local sanitize = {
 local jobs = pandoc.json.decode(slurp(arg[1]), false)
 -- cover, contents and running header per format: see layout.lua beside this script
 local layout = dofile(pandoc.path.join{pandoc.path.directory(arg[0]), 'layout.lua'}).layout
+-- bare email and web addresses become links (mailto:, http:, https: only): see links.lua
+local linkify = dofile(pandoc.path.join{pandoc.path.directory(arg[0]), 'links.lua'}).linkify
 local templates = {}
 local failures = {}
 
 for _, job in ipairs(jobs.jobs) do
   local ok, err = pcall(function()
     local doc = pandoc.read(slurp(job.input), jobs.reader):walk(sanitize)
+    doc.blocks = linkify(doc.blocks)
     for _, out in ipairs(job.outputs) do
       local opts = {
         number_sections = out.number_sections or false,

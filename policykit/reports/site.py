@@ -42,6 +42,7 @@ from policykit.reports.site_html import clause_anchors, fragments, policy_markdo
 from policykit.reports.site_style import STATE_COLOURS, state_class, stylesheet
 from policykit.reports.status import Status, StatusRow
 from policykit.system.assets import asset
+from policykit.templating.addresses import linked_html
 
 MARKER = ".policykit-site.json"  # what the last run wrote, so pages no longer made are removed
 DOWNLOADS = (("docx", "Word document"), ("pdf", "PDF"))
@@ -175,6 +176,8 @@ def _environment(cache: Path | None = None) -> Environment:
     env.filters["state_label"] = _state_label
     env.filters["state_class"] = state_class
     env.filters["size"] = _size
+    # email and web addresses in settings values and notes as links, by the build's rule (links.lua)
+    env.filters["linked"] = lambda text: text if isinstance(text, Markup) else Markup(linked_html(str(text)))
     env.globals["CHANGED_SINCE_APPROVAL"] = CHANGED_SINCE_APPROVAL
     return env
 
