@@ -619,7 +619,7 @@ def test_library_release_diff_of_the_example_trust(example_trust):
         "little-acorns", "oakfield", "riverside", "st-marys")}
     result = CliRunner().invoke(main, ["diff", "--library", "2024.1", "2025.1", "--root", str(example_trust)])
     assert result.exit_code == 0, result.output
-    assert "changed  coc-concerns-about-staff 1.0.0 -> 1.1.0: Updated for KCSIE 2025" in result.output
+    assert "changed  coc-concerns-about-staff 1.0.0 -> 1.1.0: Anyone may contact the LADO directly" in result.output
     assert "reaches st-marys (St Mary's Church of England Primary Academy): code-of-conduct, " \
            "online-safety-handbook" in result.output
 
@@ -791,23 +791,23 @@ def test_a_diff_back_to_an_older_release_says_what_it_undoes(example_trust, tmp_
     result = policykit.diff(example_trust, "st-marys", "acceptable-use", "release:2025.1", "release:2024.1",
                                  out=tmp_path, formats=("html",))
     lines = result.comparison.lines()
-    assert any(line.startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025")
+    assert any(line.startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Names IT support")
                for line in lines)
     assert not any(line.startswith("changed ") for line in lines)
     assert "removed  aup-generative-ai 1.0.0" in lines
     html = html_text(tmp_path / "st-marys" / "redline" / "acceptable-use.html")
-    assert "Reverted 3.1 Filtering and monitoring aup-filtering-and-monitoring 2.0.0 → 1.0.0: undoes: Updated" in html
-    assert "Library change 2.0.0 → 1.0.0 (reverted): undoes: Updated for KCSIE 2025" in html
+    assert "Reverted 3.1 Filtering and monitoring aup-filtering-and-monitoring 2.0.0 → 1.0.0: undoes: Names" in html
+    assert "Library change 2.0.0 → 1.0.0 (reverted): undoes: Names IT support" in html
     from policykit.reports.redlines import _changes  # the site's and the pack's summary of the same
 
     site = {c.clause: c for c in _changes(result.comparison)}["aup-filtering-and-monitoring"]
-    assert site.notes[0] == "Back to an older version, undoing:" and site.notes[1].startswith("Updated for KCSIE")
+    assert site.notes[0] == "Back to an older version, undoing:" and site.notes[1].startswith("Names IT support")
     report = library_diff(example_trust, "2025.1", "2024.1")
     line = next(c.line() for c in report.changes if c.id == "aup-filtering-and-monitoring")
-    assert line.startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Updated for KCSIE 2025")
+    assert line.startswith("reverted aup-filtering-and-monitoring 2.0.0 -> 1.0.0: undoes: Names IT support")
     forward = library_diff(example_trust, "2024.1", "2025.1")
     line = next(c.line() for c in forward.changes if c.id == "aup-filtering-and-monitoring")
-    assert line.startswith("changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Updated for KCSIE 2025")
+    assert line.startswith("changed  aup-filtering-and-monitoring 1.0.0 -> 2.0.0: Names IT support")
 
 
 def test_addresses_that_come_or_go_stay_links_and_valid_open_xml():

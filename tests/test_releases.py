@@ -443,7 +443,7 @@ def test_a_release_of_the_example_trust(example_trust, tmp_path):
     current = policykit.validate(root).library
     unreleased = current.unreleased_clauses()
     assert [c.id for c in unreleased] == ["rw-work-mobile-phones"]
-    result = policykit.release(root, "2026.1", max(c.newest for c in unreleased))
+    result = policykit.release(root, "2027.1", max(c.newest for c in unreleased))
     assert {c.id for c in result.clauses} == {c.id for c in unreleased}
     after = (root / LIBRARY).read_text().splitlines()
     changed = [line for line in difflib.ndiff(before, after) if line[:1] in "+-"]
@@ -451,5 +451,5 @@ def test_a_release_of_the_example_trust(example_trust, tmp_path):
                                                                    f'- date: "{current.date.isoformat()}"']
     assert len(changed) == 2 + 2 + 3 + len(result.notes)  # release and date, then the new entry's lines
     project = policykit.validate(root)
-    assert project.library.release == "2026.1" and not project.library.unreleased_clauses()
+    assert project.library.release == "2027.1" and not project.library.unreleased_clauses()
     assert not project.warnings

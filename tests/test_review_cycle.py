@@ -254,15 +254,19 @@ def test_one_policy_through_a_whole_cycle(mini, tmp_path):
 
 
 def test_the_example_trust_shows_every_state(example_trust):
-    """Its ledger (made with `policykit approve`) puts documents in every state as of the date the
-    README names, so a newcomer sees a real cycle straight after the Quick start."""
+    """Its ledger (made with `policykit approve`) puts documents in every state on the day the
+    README names (3 December 2026, when library release 2026.1 was cut), and the review falling
+    due later in the year, so a newcomer sees a real cycle straight after the Quick start."""
     from policykit.governance.standing import STATES
 
-    rows = policykit.status(example_trust, TODAY).rows
-    assert {r.state for r in rows} == set(STATES)
+    rows = policykit.status(example_trust, date(2026, 12, 3)).rows
+    assert {r.state for r in rows} == set(STATES) - {"review due soon"}
     by = {(r.setting, r.policy): r for r in rows}
-    assert by[("oakfield", "remote-working")].state == "review due soon"
     assert by[("oakfield", "safer-working-practice")].state == "overdue"
+    assert by[("oakfield", "remote-working")].state == "changed since approval"  # 2026.1 changed it
     assert by[("riverside", "online-safety-handbook")].state == "awaiting approval"
     assert by[("riverside", "code-of-conduct")].changed
+    assert by[("little-acorns", "acceptable-use")].state == "approved"  # the 2026.1 text, by the Nursery Manager
+    later = {(r.setting, r.policy): r.state for r in policykit.status(example_trust, date(2027, 10, 15)).rows}
+    assert later[("little-acorns", "acceptable-use")] == "review due soon"
     assert policykit.validate(example_trust).approvals  # and the ledger validates
