@@ -151,7 +151,7 @@ def test_adaptable_clause_takes_local_text_literally(mini):
 def test_clause_versions_and_earlier_release(example_trust):
     sources = load(example_trust)
     library = yaml.safe_load((example_trust / "clauses" / "library.yaml").read_text())
-    assert [c["release"] for c in library["changelog"]][:3] == ["2025.2", "2025.1", "2024.1"]
+    assert [c["release"] for c in library["changelog"]][:4] == ["2026.1", "2025.2", "2025.1", "2024.1"]
     history = sorted((example_trust / "clauses" / "history").glob("*.md"))
     assert len(history) >= 4
     current = {d.data["id"]: d.data for d in sources.clauses}
