@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
@@ -14,10 +15,24 @@ from policykit.core.in_force import in_force_key
 from policykit.reports.status import Status, StatusRow
 
 
-def _plain(row: StatusRow) -> dict[str, object]:
-    data = asdict(row)
-    for key in ("approved_on", "next_review", "text_approved_on"):
-        data[key] = data[key].isoformat() if data[key] else ""
+# The exports' types, as schemas/status.schema.json and acknowledgements.schema.json give them:
+# every other column is text.
+DATES = ("approved_on", "next_review", "text_approved_on")
+# no value (never approved, nothing awaited): null in JSON, an empty cell in CSV, never ""
+OPTIONAL = ("approved_on", "approved_by", "minute", "text_approved_on", "text_approved_by", "awaiting", "next_body",
+            "in_force_version", "in_force_sha256")
+ACKNOWLEDGEMENT_FIELDS = ("setting", "school", "policy", "title", "version", "library_release", "text_sha256",
+                          "audience", "approved_on", "pdf", "docx")
+
+
+def _record(row: StatusRow) -> dict[str, object]:
+    """One status row as its JSON object: dates as YYYY-MM-DD, absent values null."""
+    data: dict[str, object] = asdict(row)
+    for key in DATES:
+        data[key] = data[key].isoformat() if data[key] else None  # type: ignore[attr-defined]
+    for key in OPTIONAL:
+        if data[key] == "":
+            data[key] = None
     return data
 
 
@@ -27,21 +42,33 @@ def to_csv(rows: Sequence[StatusRow]) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in _plain(row).items()})
+        writer.writerow({k: _cell(v, k in DATES) for k, v in _record(row).items()})
     return out.getvalue()
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+# text a spreadsheet or pandas would read as something else: a number ("2025.10" -> 2025.1, "007"
+# -> 7), a date in some locale ("1.1.0", "10/11"), a number in exponent form ("12e3") or a boolean
+_NOT_TEXT = re.compile(r"[\d\s.,/:%+-]*\d[\d\s.,/:%+-]*|[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+|true|false", re.I)
 
 
-def _cell(value: object) -> object:
-    """A CSV cell a spreadsheet shows as the text it is: one that would start a formula
-    (=, +, -, @, a tab or carriage return) gets a leading apostrophe, as OWASP advises."""
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA) else value
+def _cell(value: object, is_date: bool = False) -> object:
+    """A CSV cell as its column's type reads in a spreadsheet and in pandas: booleans `true`/`false`,
+    no value an empty cell, numbers and dates as written. A text cell that would start a formula
+    (=, +, -, @, a tab or carriage return) or read as a number, date or boolean gets a leading
+    apostrophe (as OWASP advises for formulas): Excel, LibreOffice and pandas all keep it as text,
+    and dropping one leading apostrophe gives the value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and not is_date and (value.startswith(_FORMULA) or _NOT_TEXT.fullmatch(value)):
+        return "'" + value
+    return value
 
 
 def to_json(report: Status) -> str:
-    return json.dumps({"as_of": report.as_of.isoformat(), "documents": [_plain(r) for r in report.rows]},
+    return json.dumps({"as_of": report.as_of.isoformat(), "documents": [_record(r) for r in report.rows]},
                       indent=2, ensure_ascii=False) + "\n"
 
 
@@ -63,11 +90,9 @@ def acknowledgement_list(report: Status, out: Path, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
     buffer = io.StringIO()
-    fields = ["setting", "school", "policy", "title", "version", "library_release", "text_sha256", "audience",
-              "approved_on", "pdf", "docx"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=list(ACKNOWLEDGEMENT_FIELDS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in item.items()} for item in items)
+    writer.writerows({k: _cell(v, k == "approved_on") for k, v in item.items()} for item in items)
     return buffer.getvalue()
 
 
