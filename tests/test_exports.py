@@ -16,7 +16,7 @@ import policykit
 from policykit.cli import main
 from policykit.commands.approve import approve
 from policykit.governance.standing import STATES
-from policykit.reports.exports import ACKNOWLEDGEMENT_FIELDS, _cell, to_csv
+from policykit.reports.exports import ACKNOWLEDGEMENT_FIELDS, _cell, to_csv, to_ics
 from policykit.reports.status import StatusRow
 from tests.conftest import LIBRARY, REPO
 
@@ -134,3 +134,71 @@ def test_to_csv_marks_only_text_columns():
                     "0" * 64, "All staff")
     cells = next(csv.DictReader(io.StringIO(to_csv([row]))))
     assert (cells["next_review"], cells["days_left"], cells["text_sha256"]) == ("2026-09-01", "-3", "'" + "0" * 64)
+
+
+# --- the calendar (policykit status --ics) ---------------------------------------------------------
+
+def calendar(report, today: date) -> tuple[str, dict[str, object]]:
+    icalendar = pytest.importorskip("icalendar")
+    text = to_ics(report, today=today)
+    cal = icalendar.Calendar.from_ical(text)
+    assert not cal.errors and all(not c.errors for c in cal.walk())  # icalendar parsed every line
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    for event in events.values():
+        assert {"UID", "DTSTAMP", "DTSTART", "SEQUENCE", "SUMMARY"} <= set(event)
+        assert event.DTSTAMP.tzinfo is not None and event.DTSTAMP.utcoffset().total_seconds() == 0
+    return text, events
+
+
+def event_text(event) -> tuple[object, ...]:
+    return (event.decoded("DTSTART"), str(event["SUMMARY"]), str(event["DESCRIPTION"]))
+
+
+def test_the_calendar_never_stamps_the_future_and_says_no_as_of_date(example_trust):
+    today = date(2026, 12, 2)
+    for as_of in (date(2025, 10, 1), date(2026, 11, 30), date(2030, 1, 1)):
+        text, events = calendar(policykit.status(example_trust, as_of), today)
+        assert all(e.DTSTAMP.date() <= today for e in events.values()), as_of
+        assert as_of.isoformat() not in text and as_of.strftime("%Y%m%d") not in text, as_of
+    # a draft's event is stamped by its library release, not by the (future) date it is due
+    draft = events["st-marys.code-of-conduct@policykit"]
+    assert draft.DTSTAMP.date() == date(2026, 12, 2) and draft.decoded("DTSTART") > today
+    # a release dated ahead (or a clock behind) never stamps an event after today
+    _, early = calendar(policykit.status(example_trust, date(2026, 11, 30)), date(2026, 11, 30))
+    assert max(e.DTSTAMP.date() for e in early.values()) == date(2026, 11, 30)
+
+
+def test_the_calendar_changes_only_when_an_event_does(mini):
+    root = mini()
+    build_md = lambda: policykit.build(root, formats="md")  # noqa: E731
+    build_md()
+    approve(root, "alpha", "remote", "board", date(2025, 10, 14), "LGB/25/14", "Clerk", today=TODAY)
+    # months apart, the states change (approved, then review due soon), the file does not
+    quiet = [to_ics(policykit.status(root, d), today=date(2026, 10, 1))
+             for d in (date(2026, 1, 1), date(2026, 9, 1), date(2026, 10, 1))]
+    assert quiet[0] == quiet[1] == quiet[2]
+    states = {policykit.status(root, d).rows[0].state for d in (date(2026, 1, 1), date(2026, 9, 1))}
+    assert len(states) == 2
+
+    # each change to an event raises its SEQUENCE and never lowers its DTSTAMP; others keep both
+    steps = [calendar(policykit.status(root, date(2026, 10, 1)), date(2026, 10, 1))[1]]
+    approve(root, "alpha", "remote", "board", date(2026, 9, 30), "LGB/26/09", "Clerk", today=date(2026, 10, 1))
+    steps.append(calendar(policykit.status(root, date(2026, 10, 1)), date(2026, 10, 1))[1])
+    library = root / "clauses" / "library.yaml"  # a new library release moves every draft's due date
+    library.write_text(LIBRARY.replace('release: "2025.1"\ndate: 2025-09-01', 'release: "2026.1"\ndate: 2026-09-01')
+                       .replace("changelog:\n", 'changelog:\n  - release: "2026.1"\n    date: 2026-09-01\n'
+                                               "    notes: [Second release.]\n"), encoding="utf-8")
+    policykit.validate(root)
+    steps.append(calendar(policykit.status(root, date(2026, 10, 1)), date(2026, 10, 1))[1])
+    changed = []
+    for before, after in zip(steps, steps[1:]):
+        for uid in before:
+            a, b = before[uid], after[uid]
+            if event_text(a) != event_text(b):
+                changed.append(uid)
+                assert int(b["SEQUENCE"]) > int(a["SEQUENCE"]) and b.DTSTAMP >= a.DTSTAMP, uid
+            else:
+                assert (int(b["SEQUENCE"]), b.DTSTAMP) == (int(a["SEQUENCE"]), a.DTSTAMP), uid
+    assert changed == ["alpha.remote@policykit", "alpha.remote@policykit", "beta.remote@policykit"]
+    assert steps[1]["alpha.remote@policykit"].DTSTAMP.date() == date(2026, 10, 1)  # recorded that day
+    assert steps[2]["beta.remote@policykit"].DTSTAMP.date() == date(2026, 9, 1)  # the release's date

@@ -7,11 +7,12 @@ import io
 import json
 import re
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Sequence
 
 from policykit.core.in_force import in_force_key
+from policykit.dates import long_date
 from policykit.reports.status import Status, StatusRow
 
 
@@ -119,25 +120,39 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def to_ics(report: Status) -> str:
-    """An iCalendar file of review deadlines, each with reminders before it."""
+def to_ics(report: Status, today: date | None = None) -> str:
+    """An iCalendar file of review deadlines, each with reminders before it.
+
+    The same inputs give the same file on any day: nothing in it depends on the as-of date or the
+    clock except through the events themselves. Each event's DTSTAMP is the day it was last
+    revised (the library release it counts from, or the day the latest ledger record of its school
+    x policy was recorded, whichever is later: Status.revised), and never after today; its SEQUENCE
+    (the ledger records of its school x policy, plus the library releases after the first) grows
+    with every decision recorded and every release, which are what move an event; and its
+    description holds what the event is, never the as-of date or the state on it.
+    """
+    cap = today or date.today()  # only a release dated ahead is later: stamped today until that day
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//policykit//review calendar//EN", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_ics_text(report.trust + ' policy reviews')}"]
     for row in report.rows:
         what = "Review due" if row.approved_on else "Approval due"
-        stamp = (row.approved_on or row.next_review).strftime("%Y%m%dT000000Z")
+        revised = min(report.revised.get(f"{row.setting}/{row.policy}", cap), cap)
+        if row.approved_on:
+            decision = f"Approved by {row.approved_by} on {long_date(row.approved_on)}"
+            decision += f" (minute {row.minute})." if row.minute else "."
+        else:
+            decision = "Not yet approved" + (" at every stage." if row.records else ".")
         lines += [
             "BEGIN:VEVENT",
             # one event per school x policy, whatever its date: a new approval moves the event in a
-            # subscribed calendar instead of adding one. SEQUENCE (the ledger only grows) tells the
-            # calendar which version of the event is newer; it comes from the ledger, not the clock.
+            # subscribed calendar instead of adding one
             f"UID:{row.setting}.{row.policy}@policykit",
-            f"SEQUENCE:{row.records}",
-            f"DTSTAMP:{stamp}",
+            f"SEQUENCE:{row.records + report.releases - 1}",
+            f"DTSTAMP:{revised.strftime('%Y%m%dT000000Z')}",
             f"DTSTART;VALUE=DATE:{row.next_review.strftime('%Y%m%d')}",
             f"DTEND;VALUE=DATE:{(row.next_review + timedelta(days=1)).strftime('%Y%m%d')}",
             f"SUMMARY:{_ics_text(f'{what}: {row.title} ({row.school})')}",
-            f"DESCRIPTION:{_ics_text(f'State on {report.as_of.isoformat()}: {row.state}. Version {row.version}, library release {row.library_release}.')}",
+            f"DESCRIPTION:{_ics_text(f'{what} by {long_date(row.next_review)}. {decision} Version {row.version}, library release {row.library_release}.')}",
             "TRANSP:TRANSPARENT",
         ]
         for days in report.reminders:
