@@ -307,7 +307,7 @@ def test_as_of_leaves_out_records_dated_after_it(mini):
     assert rows["alpha"].next_review == date(2026, 10, 14) and rows["beta"].state == "draft"
     assert states(root, date(2026, 10, 1)) == {"alpha/remote": "approved", "beta/remote": "approved"}
     out = CliRunner().invoke(main, ["status", "--root", str(root), "--as-of", "2025-09-15", "--format", "json"])
-    assert [(d["state"], d["approved_on"]) for d in json.loads(out.output)["documents"]] == [("draft", "")] * 2
+    assert [(d["state"], d["approved_on"]) for d in json.loads(out.output)["documents"]] == [("draft", None)] * 2
 
 
 def test_meeting_pack_and_site_as_of_a_date_before_later_records(mini):

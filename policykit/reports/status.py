@@ -7,10 +7,10 @@ calendar.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from policykit.core.render import RenderedDocument
 from policykit.core.resolve import Plan
@@ -59,6 +59,12 @@ class Status:
     reminders: tuple[int, ...]
     trust: str
     ics: Path | None = None  # the calendar file written, when one was asked for
+    # For the calendar (exports.to_ics), which must change only when an event does: how many
+    # library releases there have been (a release moves every draft's due date), and, per
+    # "setting/policy", the date its event was last revised: the library release's date or the
+    # day the latest ledger record of it (as of the date) was recorded, whichever is later.
+    releases: int = 1
+    revised: Mapping[str, date] = field(default_factory=dict)
 
     def failing(self, fail_on: Iterable[str]) -> tuple[StatusRow, ...]:
         """Rows that trip any of the `--fail-on` conditions."""
@@ -81,6 +87,7 @@ def status_of(plan: Plan, docs: Sequence[RenderedDocument], as_of: date,
     """The status of documents already planned and rendered (`plan.project` taken as of `as_of`)."""
     project = plan.project
     rows = []
+    revised: dict[str, date] = {}
     for plan_doc, doc in zip(plan.documents, docs):
         place = doc.standing
         assert place is not None
@@ -88,6 +95,7 @@ def status_of(plan: Plan, docs: Sequence[RenderedDocument], as_of: date,
         decision = place.current or place.latest
         bodies = dict(zip(plan_doc.stages, plan_doc.bodies))
         this_text = verdict.current_records
+        revised[f"{doc.setting_id}/{doc.policy_id}"] = max([project.library.date, *(r.recorded_on for r in place.records)])
         rows.append(StatusRow(
             setting=doc.setting_id, school=doc.school, policy=doc.policy_id, title=doc.title, state=verdict.state,
             changed=verdict.changed,
@@ -106,4 +114,6 @@ def status_of(plan: Plan, docs: Sequence[RenderedDocument], as_of: date,
         ))
     if states:
         rows = [r for r in rows if r.state in states]
-    return Status(as_of, tuple(rows), reminder_days(project.trust), str(project.trust["trust"]["name"]))
+    releases = sum(1 for entry in project.library.changelog if "release" in entry) or 1
+    return Status(as_of, tuple(rows), reminder_days(project.trust), str(project.trust["trust"]["name"]),
+                  releases=releases, revised=revised)
