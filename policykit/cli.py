@@ -234,9 +234,9 @@ def status(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], sta
     from policykit.reports.exports import to_csv, to_json
 
     if fmt == "csv":
-        click.echo(to_csv(report.rows), nl=False)
+        _export(to_csv(report.rows))
     elif fmt == "json":
-        click.echo(to_json(report), nl=False)
+        _export(to_json(report))
     else:
         _status_table(report)
     if report.ics is not None:
@@ -279,7 +279,13 @@ def acknowledgements(root: Path, fmt: str, out: Path | None) -> None:
     """Current approved policies per school, for read-and-sign systems."""
     from policykit.commands.status import acknowledgements as acknowledgements_of
 
-    click.echo(_run(lambda: acknowledgements_of(root, out, fmt)), nl=False)
+    _export(_run(lambda: acknowledgements_of(root, out, fmt)))
+
+
+def _export(text: str) -> None:
+    """An export on stdout as UTF-8 bytes, as written: a text stream would re-encode it in the
+    locale's code page on Windows (cp1252 has no ŵ) and turn each "\n" into "\r\n"."""
+    click.echo(text.encode("utf-8"), nl=False)
 
 
 @main.command()

@@ -26,7 +26,8 @@ SIMULATE_WINDOWS = textwrap.dedent('''
 
     sys.modules["fcntl"] = None  # `import fcntl` raises ImportError, as on Windows
     for name in ("SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGPIPE", "SIGCHLD", "SIGKILL"):
-        delattr(signal, name)
+        if hasattr(signal, name):  # (on Windows itself, none of them is there to take away)
+            delattr(signal, name)
         signal.Signals._member_map_.pop(name, None)
     for name in ("getuid", "geteuid", "getgid", "getegid", "fchmod", "fchown", "sched_getaffinity", "killpg",
                  "getpgid", "setsid", "sysconf", "mkfifo", "getloadavg"):
@@ -58,22 +59,28 @@ SIMULATE_WINDOWS = textwrap.dedent('''
             importlib.import_module(module.name)  # every module imports without a POSIX-only name
 
     from policykit.cli import main
-    for command in ("validate", "build", "status"):
+    for command in (["validate"], ["build"], ["status", "--format", "csv"], ["acknowledgements", "--format", "json"]):
         try:
-            main([command, "--root", sys.argv[1]])
+            main([*command, "--root", sys.argv[1]])
         except SystemExit as exc:
             if exc.code not in (0, None):
-                sys.exit(f"policykit {command} exited {exc.code}")
+                sys.exit(f"policykit {' '.join(command)} exited {exc.code}")
     if unencoded:
         sys.exit("text opened without an encoding:\\n" + "\\n".join(unencoded))
     print("simulated Windows: ok")
 ''')
 
 
+WELSH = "Oakfield Academy (Ysgol Gŵyr)"  # ŵ is not in cp1252, the code page of most Windows machines
+
+
 def _example_trust(tmp_path: Path) -> Path:
     root = tmp_path / "trust"
     for part in ("clauses", "settings"):  # not a lock file a local run left behind
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("*.lock"))
+    school = root / "settings" / "oakfield.yaml"
+    school.write_text(school.read_text(encoding="utf-8").replace("name: Oakfield Academy", f"name: {WELSH}", 1),
+                      encoding="utf-8")
     return root
 
 
@@ -81,11 +88,15 @@ def test_the_example_trust_validates_and_builds_without_fcntl_sighup_or_getuid(t
     root = _example_trust(tmp_path)
     script = tmp_path / "simulate.py"
     script.write_text(SIMULATE_WINDOWS, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # stdout redirected to a file on Windows is in the locale's code page, not UTF-8
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "cp1252"}
     proc = subprocess.run([sys.executable, "-X", "warn_default_encoding", str(script), str(root)],
-                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "simulated Windows: ok" in proc.stdout and "Traceback" not in proc.stderr, proc.stderr
+                          capture_output=True, env=env, timeout=600, cwd=tmp_path)
+    out, err = proc.stdout, proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0, out.decode("utf-8", "replace") + err
+    assert b"simulated Windows: ok" in out and "Traceback" not in err, err
+    # the exports (status CSV, acknowledgements JSON) are UTF-8 bytes with "\n" line endings, whatever the console
+    assert out.count(WELSH.encode("utf-8")) >= 2 and b"\r" not in out, out[:2000]
     settings = sorted(p.stem for p in (root / "settings").glob("*.yaml") if p.stem != "trust")
     for setting in settings:
         for kind in ("md", "docx", "pdf", "html"):
@@ -93,7 +104,7 @@ def test_the_example_trust_validates_and_builds_without_fcntl_sighup_or_getuid(t
 
 
 def test_only_the_stopping_signals_the_platform_has_are_installed(monkeypatch):
-    monkeypatch.delattr(signal, "SIGHUP")
+    monkeypatch.delattr(signal, "SIGHUP", raising=False)
     monkeypatch.delattr(signal, "SIGBREAK", raising=False)
     assert signals.handled() == (signal.SIGTERM, signal.SIGINT)
     installed: list[int] = []
@@ -102,6 +113,10 @@ def test_only_the_stopping_signals_the_platform_has_are_installed(monkeypatch):
     assert installed == [signal.SIGTERM, signal.SIGINT]
 
 
+POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="POSIX behaviour")
+
+
+@POSIX_ONLY
 def test_posix_keeps_sighup():
     assert signal.SIGHUP in signals.handled()
 
@@ -140,6 +155,7 @@ def test_windows_asks_openprocess_whether_a_process_lives_and_never_signals_it(p
     assert kernel32.closed == (1 if pid == 40 else 0)  # every handle opened is closed
 
 
+@POSIX_ONLY
 def test_posix_asks_with_signal_zero(monkeypatch):
     calls: list[tuple[int, int]] = []
     monkeypatch.setattr(os, "kill", lambda pid, sig: calls.append((pid, sig)))

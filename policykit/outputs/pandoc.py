@@ -102,7 +102,7 @@ class Pandoc:
             spec: dict[str, Any] = {"reader": READER, "report": str(work / "failures.txt"), "jobs": []}
             for i, job in enumerate(jobs):
                 src = work / f"{i}.md"
-                src.write_text(job.markdown, encoding="utf-8")
+                src.write_bytes(job.markdown.encode("utf-8"))  # "\n" as it is: text mode writes "\r\n" on Windows
                 spec["jobs"].append({"input": str(src), "outputs": [
                     {**{k: v for k, v in vars(out).items() if v not in (None, {})}, "path": str(work / f"{i}.{n}")}
                     for n, out in enumerate(job.outputs)]})
