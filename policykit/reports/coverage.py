@@ -12,7 +12,8 @@ import csv
 import html
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
 from policykit.core.conditions import applies, setting_facts
 from policykit.core.resolve import Plan
@@ -53,6 +54,8 @@ class Coverage:
     trust: str
     schools: tuple[str, ...]
     requirements: tuple[RequirementCoverage, ...]
+    # for people reading the report: school id -> name, clause and policy id -> title
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def uncovered(self) -> tuple[tuple[str, str], ...]:
         """(requirement, school) for each requirement that reaches no document of a school it is for."""
@@ -80,7 +83,9 @@ def coverage_of(plan: Plan) -> Coverage:
             policies = tuple(sorted({p for c in here for p in held[sid][c]}))
             reach.append(Reach(sid, names[sid], applies(req.applies, setting_facts(setting.values)), here, policies))
         rows.append(RequirementCoverage(req.id, req.section, req.text, covering, tuple(reach)))
-    return Coverage(library.release, str(plan.project.trust["trust"]["name"]), schools, tuple(rows))
+    names = {**names, **{c.id: c.title for c in library.clauses.values()},
+             **{p.id: p.title for p in library.policies.values()}}
+    return Coverage(library.release, str(plan.project.trust["trust"]["name"]), schools, tuple(rows), names)
 
 
 def cell(reach: Reach) -> str:
@@ -88,6 +93,15 @@ def cell(reach: Reach) -> str:
     if not reach.applies:
         return "not applicable"
     return ", ".join(reach.clauses) if reach.clauses else "NOT COVERED"
+
+
+def _html_cell(reach: Reach, names: Mapping[str, str]) -> str:
+    """The clauses by title, with the policies that hold them, or why there are none."""
+    if not reach.applies or not reach.clauses:
+        return html.escape(cell(reach))
+    items = "".join(f"<li>{html.escape(names.get(c, c))} <code>{html.escape(c)}</code></li>" for c in reach.clauses)
+    held = ", ".join(html.escape(names.get(p, p)) for p in reach.policies)
+    return f"<ul>{items}</ul>in: {held}"
 
 
 def to_csv(report: Coverage) -> str:
@@ -119,13 +133,13 @@ def to_json(report: Coverage) -> str:
 def to_html(report: Coverage, trust: str) -> str:
     """A page to hand an inspector: a table, requirement by school, with a caption and headers."""
     e = html.escape
-    head = "".join(f'<th scope="col">{e(s)}</th>' for s in report.schools)
+    head = "".join(f'<th scope="col">{e(report.names.get(s, s))}</th>' for s in report.schools)
     body = []
     for req in report.requirements:
         cells = "".join(
             f'<td class="{"gap" if r.applies and not r.covered else "na" if not r.applies else "ok"}">'
-            f"{e(cell(r))}</td>" for r in req.schools)
-        body.append(f'<tr><th scope="row">{e(req.id)}</th><td>{e(req.text)}</td>{cells}</tr>')
+            f"{_html_cell(r, report.names)}</td>" for r in req.schools)
+        body.append(f'<tr><th scope="row">{e(req.id)}</th><td class="what">{e(req.text)}</td>{cells}</tr>')
     gaps = report.uncovered()
     summary = (f"{len(gaps)} requirement(s) reach no document of a school they apply to."
                if gaps else "Every requirement reaches every school it applies to.")
@@ -142,6 +156,8 @@ table {{ border-collapse: collapse; font-size: 0.9rem; }}
 th, td {{ border: 1px solid #888; padding: 0.3rem 0.5rem; vertical-align: top; text-align: left; }}
 td.gap {{ background: #fde8e8; font-weight: bold; }}
 td.na {{ color: #555; }}
+td.what {{ min-width: 22em; }}
+td ul {{ margin: 0; padding-left: 1.1em; }}
 </style>
 </head>
 <body>
