@@ -22,6 +22,7 @@ from policykit.errors import Problem, UsageError
 GUARDED = ("clauses", "settings")
 OUT = "build"  # the default output folder, under the trust root
 SITE = Path(OUT) / "site"
+PUBLIC = Path(OUT) / "public"  # the public copies (build --public), and their site in PUBLIC/site
 PACKS = Path(OUT) / "packs"
 APPROVALS = Path("settings") / "approvals"  # the ledger and the approved texts: written by `approve` only
 LIBRARY = Path("clauses") / "library.yaml"  # the library's release and changelog: written by `release` only
