@@ -339,9 +339,11 @@ def _coverage_table(report: Any) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the site [default: ROOT/build/site].")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Show states as on this date [today].")
-def site(root: Path, out: Path | None, as_of: Any) -> None:
+@click.option("--public", is_flag=True, help="The site for the schools' websites: their published policies in force, "
+              "as public copies [default folder: ROOT/build/public/site].")
+def site(root: Path, out: Path | None, as_of: Any, public: bool) -> None:
     """Write the governors' static site: dashboard, school and policy pages, redlines, library."""
-    result = _run(lambda: policykit.site(root, out, as_of.date() if as_of else None))
+    result = _run(lambda: policykit.site(root, out, as_of.date() if as_of else None, public=public))
     click.echo(f"wrote {len(result.pages)} pages ({len(result.files)} files, {len(result.changed)} changed) as of "
                f"{result.as_of.isoformat()}; open {result.out / 'index.html'}")
 
