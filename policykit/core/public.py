@@ -119,8 +119,7 @@ class PublicCopy:
         # the contacts its key people table gave when it was approved (someone since replaced, say)
         hidden.update(found for cell in _contact_cells(text) for pattern in (_EMAILS, _PHONES)
                       for found in pattern.findall(cell) if found not in public)
-        for value in sorted(hidden, key=len, reverse=True):
-            text = text.replace(value, self.contact)
+        text = replace_values(text, hidden, self.contact)
         text = _people_cells(text, self.contact)
         row = "| This copy | " + escape(self.note(context)) + " |"
         return re.sub(r"^(\| Text fingerprint \|[^\n]*\n)", lambda m: m.group(1) + row + "\n", text, count=1,
@@ -197,6 +196,14 @@ def _replace(value: Any, found: list[str], contact: str) -> Any:
     if isinstance(value, list):
         return [_replace(v, found, contact) for v in value]
     if isinstance(value, str):
-        for text in found:
-            value = value.replace(text, contact)
+        value = replace_values(value, found, contact)
     return value
+
+
+def replace_values(text: str, values: Iterable[str], contact: str) -> str:
+    """`text` with each of `values` that stands as a whole (not inside a longer word or number)
+    replaced by the contact words, the longest first."""
+    for value in sorted(values, key=len, reverse=True):
+        if value in text:
+            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", lambda _: contact, text)
+    return text

@@ -217,7 +217,9 @@ def _remove(out: Path, entries: Iterable[DocumentEntry]) -> tuple[Path, ...]:
 def _same_copy(out: Path, previous: Manifest, tools: Toolchain) -> None:
     """Refuse to write public copies into a folder of staff copies, or the other way round: the
     public folder is the one to publish, and must never hold a staff copy."""
-    had = (previous.tools or {}).get("copy", "") if previous.documents else tools.copy
+    kinds = {(m.tools or {}).get("copy", "") for m in [previous, *(read_manifest(out, f.name) for f in
+                                                                    sorted(out.glob("manifest*.json")))] if m.documents}
+    had = next(iter(kinds - {tools.copy}), tools.copy)
     if had != tools.copy:
         holds, asked = ("public", "staff") if had else ("staff", "public")
         raise UsageError(Problem("--out", message=f"{out} holds the {holds} copies: the {asked} copies go to a "
