@@ -219,3 +219,5 @@ def test_the_whole_public_trust_and_site_hold_no_private_value(trust: Path) -> N
     assert (site / "oakfield" / "code-of-conduct" / "oakfield-code-of-conduct.pdf").read_bytes() == \
         (out / "oakfield" / "in-force" / "code-of-conduct.pdf").read_bytes()
     assert built.documents
+    staff = policykit.build(trust, ["oakfield"], ["acceptable-use"], formats="pdf,docx")  # the check finds them there
+    assert all(leaks(texts(path), values) for path in staff.files if path.suffix in (".pdf", ".docx"))
