@@ -136,14 +136,16 @@ def validate(root: Path) -> None:
 @click.option("--shard", default=None, metavar="K/N",
               help="Build only the K-th of N parts of the documents (see merge-manifests).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+@click.option("--public", is_flag=True, help="The copies for the schools' websites, without staff contact details "
+              "and minute references [default folder: ROOT/build/public].")
 def build(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], formats: str, out: Path | None,
-          jobs: int | None, force: bool, shard: str | None, quiet: bool) -> None:
+          jobs: int | None, force: bool, shard: str | None, quiet: bool, public: bool) -> None:
     """Build each school's policies as Markdown, Word, PDF and HTML (only what changed)."""
     console = Console(stderr=True)
     show = console.is_terminal and not quiet
     with _progress(console, show) as tick:
         result = _run(lambda: policykit.build(root, _split(settings), _split(policies), formats, out, progress=tick,
-                                        jobs=jobs, force=force, shard=shard))
+                                        jobs=jobs, force=force, shard=shard, public=public))
     _warn(result.warnings)
     if not quiet:
         manifest = result.files[-1]
@@ -337,9 +339,11 @@ def _coverage_table(report: Any) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the site [default: ROOT/build/site].")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Show states as on this date [today].")
-def site(root: Path, out: Path | None, as_of: Any) -> None:
+@click.option("--public", is_flag=True, help="The site for the schools' websites: their published policies in force, "
+              "as public copies [default folder: ROOT/build/public/site].")
+def site(root: Path, out: Path | None, as_of: Any, public: bool) -> None:
     """Write the governors' static site: dashboard, school and policy pages, redlines, library."""
-    result = _run(lambda: policykit.site(root, out, as_of.date() if as_of else None))
+    result = _run(lambda: policykit.site(root, out, as_of.date() if as_of else None, public=public))
     click.echo(f"wrote {len(result.pages)} pages ({len(result.files)} files, {len(result.changed)} changed) as of "
                f"{result.as_of.isoformat()}; open {result.out / 'index.html'}")
 

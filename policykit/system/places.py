@@ -22,6 +22,8 @@ from policykit.errors import Problem, UsageError
 GUARDED = ("clauses", "settings")
 OUT = "build"  # the default output folder, under the trust root
 SITE = Path(OUT) / "site"
+PUBLIC = Path(OUT) / "public"  # the public copies (build --public)
+PUBLIC_SITE = PUBLIC / "site"  # and their site (site --public)
 PACKS = Path(OUT) / "packs"
 APPROVALS = Path("settings") / "approvals"  # the ledger and the approved texts: written by `approve` only
 LIBRARY = Path("clauses") / "library.yaml"  # the library's release and changelog: written by `release` only

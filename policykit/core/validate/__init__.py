@@ -8,6 +8,7 @@ checks, one module each:
     library.py      library.yaml, clauses and policies (includes.py: their includes)
     clause_text.py  what a clause body may hold: no headings, images, other templates
     settings.py     trust.yaml and each school's file, merged; local adaptations
+    public.py       the names trust.yaml's `public` marks private
     variables.py    every template variable a school's documents use is set for it
     signatories.py  every body that approves a school's documents has someone to sign for it
     ledger.py       the approval records and the archived texts they name
@@ -24,6 +25,7 @@ from policykit.core.releases import history_problems
 from policykit.core.validate.characters import character_problems
 from policykit.core.validate.ledger import ledger_records
 from policykit.core.validate.library import check_library, policy_names
+from policykit.core.validate.public import check_public
 from policykit.core.validate.settings import check_adaptations, school_settings, trust_settings
 from policykit.core.validate.signatories import check_signatories
 from policykit.core.validate.unversioned import RecordedText, approval_texts, history_texts, unversioned_changes
@@ -53,6 +55,8 @@ def validate(sources: Sources, recorded: Iterable[RecordedText] = ()) -> Project
         check_variables(library, trust, settings, problems)
         check_signatories(sources, library, trust, settings, problems)
         check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
+    if trust is not None:
+        check_public(sources, trust, settings, problems)
     if trust is not None and sources.trust is not None:
         known = policy_names(sources)
         for pid in trust.get("scheme_of_delegation", {}).get("policies", {}):
