@@ -25,6 +25,8 @@ SITE = Path(OUT) / "site"
 PUBLIC = Path(OUT) / "public"  # the public copies (build --public)
 PUBLIC_SITE = PUBLIC / "site"  # and their site (site --public)
 PACKS = Path(OUT) / "packs"
+# build/ folders of policykit's own: a school with one of these ids would share its folder
+RESERVED_IDS = frozenset({SITE.name, PUBLIC.name, PACKS.name, "in-force"})
 APPROVALS = Path("settings") / "approvals"  # the ledger and the approved texts: written by `approve` only
 LIBRARY = Path("clauses") / "library.yaml"  # the library's release and changelog: written by `release` only
 _HINT = "use build/, the default, or a folder outside clauses/ and settings/"
