@@ -192,20 +192,26 @@ def _merge(base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[str, byt
         else:
             out["merged"].append(name)
         if clause:
-            _keep_history(name, texts[1], merged.text, ours, theirs, files)
+            out["added_files"].extend(_keep_history(name, texts[1], texts[2], merged.text, files, ours, theirs))
     return {**{k: tuple(v) for k, v in out.items()}, "own": own, "files": files}
 
 
-def _keep_history(name: str, ours: str, merged: str, *have: dict[str, bytes]) -> None:
-    """The trust's text of a merged clause goes to history/<id>@<version>.md, where its version
-    has no history file yet: earlier releases of the trust may hold it (validate checks)."""
-    found, now = (_VERSION.search(text.split("\n---", 1)[0]) for text in (ours, merged))
-    if found is None or (now is not None and now.group(1) == found.group(1)):
-        return
-    target = f"history/{Path(name).stem}@{found.group(1)}.md"
-    files = have[-1]
-    if not any(target in h for h in have):
-        files[target] = ours.encode("utf-8")
+def _keep_history(name: str, ours: str, theirs: str, merged: str, files: dict[str, bytes],
+                  *have: dict[str, bytes]) -> list[str]:
+    """Both sides' texts of a merged clause go to history/<id>@<version>.md, where their version is
+    not the merged one and has no history file yet: the releases before still hold them, and
+    validate (and diff --from release:R) rebuild those releases from history."""
+    now = _VERSION.search(merged.split("\n---", 1)[0])
+    kept = []
+    for text in (ours, theirs):
+        found = _VERSION.search(text.split("\n---", 1)[0])
+        if found is None or (now is not None and now.group(1) == found.group(1)):
+            continue
+        target = f"history/{Path(name).stem}@{found.group(1)}.md"
+        if not any(target in h for h in (files, *have)):
+            files[target] = text.encode("utf-8")
+            kept.append(target)
+    return kept
 
 
 def describe(result: UpdateResult) -> list[str]:

@@ -9,7 +9,8 @@ only the trust changed keeps the trust's. When both changed:
   changed takes that side's text; a key both changed is merged the same way one level down (the
   options of library.yaml, say), and in the end line by line. Some keys have their own rule: a
   clause's `changelog` is the union of both sides' entries, newest first; its `version` is the
-  higher of the two (with a note); library.yaml's `changelog` keeps the trust's own releases
+  higher of the two (with a note), and its changelog is put highest version first, so that its
+  first entry stays the clause's version; library.yaml's `changelog` keeps the trust's own releases
   beside the new release's entry, and `release` and `date` name the new release.
 - Anything else (a clause's text) is merged line by line (merge3, the merge Breezy uses).
   Changes to different lines combine; changes to the same lines become a conflict, marked in the
@@ -231,6 +232,8 @@ def _union(by: Callable[[dict], Any], order: Callable[[dict], Any]) -> Special:
         items_o, items_t = _items(ours), _items(theirs)
         if items_o is None or items_t is None:
             return merge_lines(base or [], ours, theirs, label), []
+        if items_o and items_t:  # the trust's entries, indented as the release's are
+            items_o = [(v, _shift(text, _indent(items_t[0][1][0]) - _indent(items_o[0][1][0]))) for v, text in items_o]
         seen = {_identity(by, v) for v, _ in items_t}
         dropped = {_identity(by, v) for v, _ in (_items(base) or [])} - {_identity(by, v) for v, _ in items_t}
         chosen = list(items_t) + [(v, text) for v, text in items_o
@@ -238,6 +241,16 @@ def _union(by: Callable[[dict], Any], order: Callable[[dict], Any]) -> Special:
         chosen.sort(key=lambda item: order(item[0]), reverse=True)
         return [theirs[0], *(line for _, text in chosen for line in _ended(text))], []
     return merge
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _shift(lines: list[str], by: int) -> list[str]:
+    if by >= 0:
+        return [" " * by + line if line.strip() else line for line in lines]
+    return [line[min(-by, _indent(line)):] for line in lines]
 
 
 def _identity(by: Callable[[dict], Any], value: Any) -> Any:
@@ -286,7 +299,7 @@ def _semver_of(value: Any, key: str) -> tuple[int, ...]:
 _CLAUSE: dict[str, Special] = {
     "version": _version,
     "changelog": _union(lambda e: (str(e.get("version")), str(e.get("date")), str(e.get("note"))),
-                        lambda e: (_day(e), _semver_of(e, "version"))),
+                        lambda e: (_semver_of(e, "version"), _day(e))),  # the first is the highest version
 }
 
 
