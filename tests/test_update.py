@@ -306,3 +306,19 @@ def test_merge_whole_file_rules() -> None:
     assert merge_file("a.md", "x\n", "x\n", "y\n", "L").text == "y\n"  # untouched: the new text
     assert merge_file("a.md", "x\n", "z\n", "x\n", "L").text == "z\n"  # only the trust's: kept
     assert merge_file("a.yaml", "a: 1\nb: 2\n", "a: 3\nb: 2\n", "a: 1\nb: 4\n", "L").text == "a: 3\nb: 4\n"
+
+
+def test_the_trust_s_clause_in_a_policy_survives_the_release_s_new_parts(trust: Path) -> None:
+    (trust / "clauses" / OWN).write_text(OWN_CLAUSE, encoding="utf-8")
+    policy = trust / "clauses" / "policies" / "code-of-conduct.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "  - coc-whistleblowing\n" in text
+    policy.write_text(text.replace("  - coc-whistleblowing\n", "  - coc-whistleblowing\n  - coc-our-staffroom\n", 1),
+                      encoding="utf-8")
+    _commit(trust)
+    result = policykit.update(trust)
+    assert "policies/code-of-conduct.yaml" in result.merged and not result.conflicts
+    project = policykit.validate(trust)
+    parts = project.library.policies["code-of-conduct"].parts
+    listed = [c for part in parts for c in part.clauses]
+    assert "coc-our-staffroom" in listed and "coc-low-level-concerns" in listed  # the trust's, and the release's

@@ -19,6 +19,7 @@ only the trust changed keeps the trust's. When both changed:
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -191,12 +192,110 @@ def _merge_key(key: str, base: list[str] | None, ours: list[str] | None, theirs:
         return list(ours or []), []
     if ours is None or theirs is None:  # one side removed what the other changed
         return _conflict(ours or [], theirs or [], label), []
+    if mb is not None and mb[0] == mo[0] == mt[0] == "yaml":  # what each says, merged: lists item by item
+        value = merge_data(mb[1], mo[1], mt[1])
+        if value is not _CONFLICT:
+            if value == mo[1]:
+                return list(ours), []
+            if value == mt[1]:
+                return list(theirs), []
+            return _dumped(value, ours[0]), []
     if base is not None and len(ours) > 1 and len(theirs) > 1 and len(base) > 1:
         head = (base[0], ours[0], theirs[0])
         if len(set(head)) == 1:  # a nested mapping: merge its keys
             inner, notes = _merge_mapping(base[1:], ours[1:], theirs[1:], label, {}, depth + 1)
             return [ours[0], *inner], notes
     return merge_lines(base or [], ours, theirs, label), []
+
+
+_CONFLICT = object()
+
+
+def merge_data(base: Any, ours: Any, theirs: Any) -> Any:
+    """Three-way merge of parsed YAML values: mappings key by key, lists item by item (items both
+    sides inserted at one place both kept, the trust's first); `_CONFLICT` where the two changed
+    the same thing differently."""
+    if ours == base:
+        return theirs
+    if theirs == base or ours == theirs:
+        return ours
+    if isinstance(base, dict) and isinstance(ours, dict) and isinstance(theirs, dict):
+        out = {}
+        for key in [*theirs, *(k for k in ours if k not in theirs)]:
+            if key not in base and (key not in ours or key not in theirs):
+                out[key] = ours.get(key, theirs.get(key))
+                continue
+            value = merge_data(base.get(key, _MISSING), ours.get(key, _MISSING), theirs.get(key, _MISSING))
+            if value is _CONFLICT:
+                return _CONFLICT
+            if value is not _MISSING:
+                out[key] = value
+        return out
+    if isinstance(base, list) and isinstance(ours, list) and isinstance(theirs, list):
+        return _merge_list(base, ours, theirs)
+    return _CONFLICT
+
+
+_MISSING = object()
+
+
+def _merge_list(base: list, ours: list, theirs: list) -> Any:
+    def keyed(items: list) -> list[str]:
+        return [json.dumps(item, sort_keys=True, default=str) for item in items]
+
+    index = {k: item for items in (base, ours, theirs) for k, item in zip(keyed(items), items)}
+    out: list = []
+    for group in merge3.Merge3(keyed(base), keyed(ours), keyed(theirs)).merge_groups():
+        if group[0] != "conflict":
+            out.extend(index[k] for k in group[1])
+            continue
+        b, o, t = ([index[k] for k in seg] for seg in group[1:])
+        if not b:  # both inserted here: keep both, once each
+            out.extend([*o, *(item for item in t if item not in o)])
+        else:
+            merged = _merge_named(b, o, t)
+            if merged is _CONFLICT:
+                return _CONFLICT
+            out.extend(merged)
+    return out
+
+
+def _name(item: Any) -> Any:
+    """An item's identity in a list: a mapping's first key and its value (`heading: Review`)."""
+    if isinstance(item, dict) and item:
+        key, value = next(iter(item.items()))
+        if isinstance(value, (str, int)):
+            return (key, value)
+    return None
+
+
+def _merge_named(base: list, ours: list, theirs: list) -> Any:
+    """Items both sides changed around one place, matched by their identity (see `_name`):
+    each merged with its counterparts; the release's order, with the trust's own items after
+    the item they follow in the trust's list."""
+    named = [{_name(i): i for i in side} for side in (base, ours, theirs)]
+    if any(None in n or len(n) != len(side) for n, side in zip(named, (base, ours, theirs))):
+        return _CONFLICT
+    b, o, t = named
+    order = list(t)
+    for i, key in enumerate(o):
+        if key not in t and key not in b:
+            before = next((k for k in reversed(list(o)[:i]) if k in order), None)
+            order.insert(order.index(before) + 1 if before is not None else 0, key)
+    out = []
+    for key in order:
+        value = merge_data(b.get(key, _MISSING), o.get(key, _MISSING), t.get(key, _MISSING))
+        if value is _CONFLICT:
+            return _CONFLICT
+        if value is not _MISSING:
+            out.append(value)
+    return out
+
+
+def _dumped(value: Any, first: str) -> list[str]:
+    """A merged block written anew as YAML, at the indent of its key line `first`."""
+    text = yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=100)  # {key: its value}
+    return _shift(_lines(text), _indent(first))
 
 
 def _version(base: list[str] | None, ours: list[str] | None, theirs: list[str] | None,
