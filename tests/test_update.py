@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 import policykit
 from policykit.cli import main
+from policykit.commands.update import describe
 from policykit.core.library_files import library_files
 from policykit.core.merge import merge_file
 from policykit.core.upstream import read_upstream
@@ -185,9 +186,6 @@ def test_clause_removed_upstream_is_reported_and_kept(trust: Path, tmp_path: Pat
     result = policykit.update(trust, library=newer)
     assert result.removed == (gone,)
     assert (trust / "clauses" / gone).read_bytes() == before  # never silently deleted
-    lines = policykit.commands.update.describe(result) if hasattr(policykit, "commands") else None
-    from policykit.commands.update import describe
-
     lines = describe(result)
     assert any(line.startswith("removed upstream (1)") for line in lines)
     assert f"  clauses/{gone}" in lines
@@ -210,6 +208,12 @@ def test_not_a_git_repository_needs_allow_dirty(trust: Path) -> None:
         policykit.update(trust)
     assert read_upstream(trust).release == "2025.1"
     assert policykit.update(trust, allow_dirty=True).new == "2026.1"
+
+
+def test_an_older_release_is_refused(trust: Path) -> None:
+    with pytest.raises(policykit.UsageError, match="older than 2025.1"):
+        policykit.update(trust, to="2024.1")
+    assert read_upstream(trust).release == "2025.1"
 
 
 def test_no_record_asks_for_from(trust: Path) -> None:
@@ -241,6 +245,9 @@ def test_cli_exits_1_while_conflicts_remain(trust: Path) -> None:
     assert re.search(rf"^  clauses/{re.escape(ADAPTED)}:\d+$", done.output, re.M)
     validated = CliRunner().invoke(main, ["validate", "--root", str(trust)])
     assert validated.exit_code == 1 and f"clauses/{ADAPTED}:" in validated.stderr
+    _commit(trust, "conflicts committed, not resolved")
+    again = CliRunner().invoke(main, ["update", "--root", str(trust), "--from", "2025.1"])
+    assert again.exit_code == 1 and "a conflict from an earlier update is still here" in again.stderr
 
 
 def test_dirty_refusal_on_the_command_line(trust: Path) -> None:

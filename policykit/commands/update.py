@@ -21,7 +21,8 @@ import yaml
 from policykit.commands.diff import describe_library, library_diff
 from policykit.compare.library import LibraryDiff
 from policykit.core.library_files import library_files, library_releases
-from policykit.core.merge import merge_file
+from policykit.core.merge import conflict_lines, merge_file
+from policykit.core.releases import semver
 from policykit.core.upstream import FILE, Upstream, read_upstream, upstream_text
 from policykit.errors import PolicykitError, Problem, UsageError
 from policykit.system import processes
@@ -33,6 +34,7 @@ from policykit.version import VERSION
 __all__ = ["update", "UpdateResult", "describe"]
 
 _SPECIAL = ("policies/", "history/")
+_RESOLVE = "resolve the conflict: keep one side and delete the markers; commit, then update again"
 _VERSION = re.compile(r"^version:\s*['\"]?([0-9][0-9.]*)['\"]?\s*$", re.MULTILINE)
 
 
@@ -83,10 +85,17 @@ def update(root: Path | str, to: str | None = None, library: Path | str | None =
         raise UsageError(Problem(FILE, message="missing: this trust has no record of the library release its "
                                  "clauses/ came from", hint="give --from RELEASE, the release the trust's clauses "
                                  "were taken from (e.g. --from 2025.1)"))
+    if to is not None and to not in library_releases(source):
+        raise UsageError(Problem("--to", message=f"unknown library release '{to}'",
+                                 hint=f"releases: {', '.join(sorted(library_releases(source)))}"))
     theirs = library_files(source, to)
     new = _release_of(theirs.get("library.yaml", b""), to)
     if old == new and record is not None and record.release == new:
         return UpdateResult(old, new, source)
+    if semver(new) < semver(old):
+        raise UsageError(Problem("--to", message=f"library {new} is older than {old}, the release the trust's "
+                                 "clauses/ came from", hint="policykit update only moves forward: give a later "
+                                 "release, or none for the library's current one"))
     base_folder = bundled if old in library_releases(bundled) else source
     if old not in library_releases(base_folder):
         raise UsageError(Problem("--from" if start else FILE, message=f"unknown library release '{old}'",
@@ -95,6 +104,10 @@ def update(root: Path | str, to: str | None = None, library: Path | str | None =
         _check_clean(root)
     base = library_files(base_folder, old)
     ours = library_files(root / "clauses")
+    left = [Problem(f"clauses/{name}", line, 1, "", "a conflict from an earlier update is still here", _RESOLVE)
+            for name, data in ours.items() for line in conflict_lines(data.decode("utf-8", "replace"))]
+    if left:
+        raise PolicykitError(left)
     result = _merge(base, ours, theirs, new)
     files = dict(result.pop("files"))
     targets = library_files_to_write(root, files)
@@ -218,7 +231,8 @@ def describe(result: UpdateResult) -> list[str]:
     """What an update did, in lines for people (the command line prints them)."""
     if result.current:
         return [f"already at library {result.new}: nothing to update"]
-    lines = [f"updated the library from {result.old} to {result.new}"
+    moved = f"from {result.old} to {result.new}" if result.old != result.new else f"at {result.new}, checked against it"
+    lines = [f"updated the library {moved}"
              + ("" if result.source == bundled_library() else f" (from {result.source})")]
 
     def listed(title: str, names: tuple[str, ...], what: str = "") -> None:
