@@ -199,7 +199,8 @@ def _merge_key(key: str, base: list[str] | None, ours: list[str] | None, theirs:
                 return list(ours), []
             if value == mt[1]:
                 return list(theirs), []
-            return _dumped(value, ours[0]), []
+            return _dumped(value, ours[0]), [f"{key}: merged item by item and written out afresh (the same content "
+                                             "in policykit's own layout, without comments)"]
     if base is not None and len(ours) > 1 and len(theirs) > 1 and len(base) > 1:
         head = (base[0], ours[0], theirs[0])
         if len(set(head)) == 1:  # a nested mapping: merge its keys
