@@ -403,17 +403,11 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
     if releases:
         if setting or policy:
             usage("--library", "give either SETTING POLICY or --library FROM TO, not both")
-        from policykit.commands.diff import library_diff
+        from policykit.commands.diff import describe_library, library_diff
 
         report = _run(lambda: library_diff(root, releases[0], releases[1]))
-        click.echo(f"library {report.old} -> {report.new}: {len(report.changes)} clause(s) changed")
-        for change in report.changes:
-            click.echo(change.line())
-            for reach in change.reaches:
-                click.echo(f"         reaches {reach.setting} ({reach.school}): {', '.join(reach.policies)}")
-        click.echo("to approve again:" if report.schools else "no school's policies are affected")
-        for reach in report.schools:
-            click.echo(f"  {reach.setting} ({reach.school}): {', '.join(reach.policies)}")
+        for line in describe_library(report):
+            click.echo(line)
         return
     if not setting or not policy:
         usage("policykit diff", "give SETTING and POLICY (or --library FROM TO)",
@@ -425,3 +419,24 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
     if not result.comparison.changed:
         click.echo("no changes")
     click.echo("wrote " + ", ".join(str(p) for p in result.files))
+
+
+@main.command("update")
+@root_option
+@click.option("--to", "to", default=None, metavar="RELEASE",
+              help="The library release to take [default: the library's current release].")
+@click.option("--library", "library", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Take the release from this library folder (a clauses/ folder) instead of policykit's own.")
+@click.option("--from", "start", default=None, metavar="RELEASE",
+              help="The release the trust's clauses/ came from, where .policykit.yaml does not record it.")
+@click.option("--allow-dirty", is_flag=True, help="Update even though clauses/ has uncommitted changes.")
+def update_command(root: Path, to: str | None, library: Path | None, start: str | None, allow_dirty: bool) -> None:
+    """Take a new library release into clauses/, keeping the trust's own changes: a three-way merge of
+    every library file. Exits 1 when conflicts are left to resolve."""
+    from policykit.commands.update import describe
+
+    result = _run(lambda: policykit.update(root, to, library, start, allow_dirty))
+    for line in describe(result):
+        click.echo(line)
+    if result.conflicts:
+        sys.exit(EXIT_PROBLEMS)

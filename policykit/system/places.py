@@ -6,7 +6,9 @@ and `diff --out` (and the build folder `acknowledgements` links into), `output_f
 that is the trust root, lies inside `clauses/` or `settings/`, or (for a folder) holds one of
 them. The only files policykit writes inside `settings/` are the approval records, and
 `approval_records` is the one way to reach them; the only one inside `clauses/` is the
-library's own file, which `policykit release` edits, through `library_file`.
+library's own file, which `policykit release` edits, through `library_file`, and the library's
+files that `policykit update` merges, through `library_files_to_write`, which refuses any path
+outside clauses/ (settings/ and its approval records among them).
 
 `--out ''` means the current folder, which is often the trust root: a build there would
 scatter 80 files and a manifest among clauses/ and settings/, and `--out clauses` would put
@@ -16,6 +18,7 @@ documents into the library, where the next validate reads them as clauses.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from policykit.errors import Problem, UsageError
 
@@ -99,3 +102,24 @@ def approval_records(root: Path | str) -> Path:
 def library_file(root: Path | str) -> Path:
     """clauses/library.yaml under the trust root: the library's release, date and changelog."""
     return Path(root) / LIBRARY
+
+
+LIBRARY_FOLDER = "clauses"
+
+
+def library_files_to_write(root: Path | str, names: Iterable[str]) -> dict[str, Path]:
+    """Where `policykit update` may write each library file `names` (paths under clauses/, `/`
+    separated): ROOT/clauses/NAME. Refused (a usage error) for a name that would lead out of
+    clauses/ (an absolute path, `..`, a link), so nothing in settings/ is ever reached."""
+    folder = Path(root) / LIBRARY_FOLDER
+    trust = _resolve(folder, "--library", str(folder))
+    out: dict[str, Path] = {}
+    for name in names:
+        rel = Path(name)
+        target = folder / rel
+        if rel.is_absolute() or ".." in rel.parts or through_link(folder, rel) or \
+                trust not in _resolve(target, "--library", name).parents:
+            raise UsageError(Problem(name, message="is not a file inside the library's clauses/ folder",
+                                     hint="policykit update writes only inside clauses/"))
+        out[name] = target
+    return out
