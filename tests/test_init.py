@@ -19,12 +19,12 @@ from click.testing import CliRunner
 
 import policykit
 from policykit.cli import main
-from policykit.core.library_files import library_files
-from policykit.core.upstream import read_upstream
+from policykit.core.library_files import library_files, library_releases
+from policykit.core.upstream import Upstream, read_upstream
 from policykit.core.validate.placeholders import marked_values
 from policykit.system.assets import bundled_library
 from tests.conftest import REPO
-from tests.new_trust import MARKED, fill, outputs
+from tests.new_trust import fill, outputs
 
 TRUST = "Meadowbank Learning Trust"
 RELEASE = yaml.safe_load((REPO / "clauses" / "library.yaml").read_text(encoding="utf-8"))["release"]
@@ -57,7 +57,7 @@ def test_init_writes_a_trust_repository(tmp_path: Path):
                  "schemas/setting.schema.json", "schemas/trust.schema.json", "clauses/library.yaml"):
         assert (root / name).is_file(), name
     assert (root / "settings/approvals/ledger.jsonl").read_bytes() == b""
-    assert read_upstream(root) == policykit.core.upstream.Upstream(RELEASE, policykit.__version__)
+    assert read_upstream(root) == Upstream(RELEASE, policykit.__version__)
     # clauses/ is the bundled library at the release, byte for byte: what `update` merges from
     assert {p.relative_to(root / "clauses").as_posix(): p.read_bytes() for p in (root / "clauses").rglob("*")
             if p.is_file()} == library_files(bundled_library(), RELEASE)
@@ -159,7 +159,7 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_init_at_an_earlier_release_takes_that_release(tmp_path: Path):
-    releases = sorted(policykit.core.library_files.library_releases(bundled_library()))
+    releases = sorted(library_releases(bundled_library()))
     older = [r for r in releases if r != RELEASE][-1]
     result = policykit.init(tmp_path / "t", TRUST, library=older)
     assert result.release == older and read_upstream(result.root).release == older

@@ -70,7 +70,8 @@ def init(target: Path | str, trust_name: str, library: str | None = None, school
     ledger, a README for staff, .policykit.yaml and CI for GitHub and GitLab."""
     root = Path(target)
     _check_target(root)
-    trust_name = _one_line(trust_name, "--trust-name", "the trust's full name, e.g. --trust-name \"Meadowbank Learning Trust\"")
+    trust_name = _one_line(trust_name, "--trust-name",
+                           "the trust's full name, e.g. --trust-name \"Meadowbank Learning Trust\"")
     if school_name is not None:
         school_name = _one_line(school_name, "--school-name", "the school's full name")
     sid = school or (school_id(school_name) if school_name else EXAMPLE_SCHOOL)
