@@ -140,6 +140,21 @@ def test_init_into_an_empty_folder_and_an_unknown_release(tmp_path: Path):
     assert blank.exit_code == 2 and not (tmp_path / "new").exists()
 
 
+def test_names_are_data_and_school_ids_are_safe(tmp_path: Path):
+    from policykit.commands.init import school_id
+
+    assert school_id("St Mary\u2019s C of E Primary") == "st-marys-c-of-e-primary"
+    assert school_id("Ysgol Gymraeg Bro \u0174yr") == "ysgol-gymraeg-bro-wyr"
+    assert school_id("\u5b66\u6821") == "school"
+    name = 'The "Oak & Ash": {{ Trust }} # 1'
+    result = policykit.init(tmp_path / "t", name, school_name="Trust")
+    assert result.school == "settings/trust-school.yaml"
+    data = yaml.safe_load((result.root / "settings/trust.yaml").read_text(encoding="utf-8"))
+    assert data["trust"]["name"] == name  # written as data, read back exactly
+    refused = CliRunner().invoke(main, ["init", str(tmp_path / "u"), "--trust-name", "T", "--school", "trust"])
+    assert refused.exit_code == 2 and not (tmp_path / "u").exists()
+
+
 def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from policykit.system import atomic
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -59,8 +60,9 @@ class InitResult:
 
 def school_id(name: str) -> str:
     """A school's id (its settings file's name) from its name: 'St Mary's C of E' -> 'st-marys-c-of-e'."""
-    plain = re.sub(r"['\u2019]", "", name.lower())
-    return "-".join(re.findall(r"[a-z0-9]+", plain))
+    plain = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode("ascii")
+    sid = "-".join(re.findall(r"[a-z0-9]+", re.sub(r"'", "", plain))) or "school"
+    return "trust-school" if sid == "trust" else sid  # settings/trust.yaml is the trust's own
 
 
 def init(target: Path | str, trust_name: str, library: str | None = None, school_name: str | None = None,
@@ -75,8 +77,9 @@ def init(target: Path | str, trust_name: str, library: str | None = None, school
     if school_name is not None:
         school_name = _one_line(school_name, "--school-name", "the school's full name")
     sid = school or (school_id(school_name) if school_name else EXAMPLE_SCHOOL)
-    if not _ID.match(sid):
-        raise UsageError(Problem("--school", message=f"'{sid}' is not a usable school id",
+    if not _ID.match(sid) or sid == "trust":
+        raise UsageError(Problem("--school", message=f"'{sid}' is not a usable school id" +
+                                 (" (settings/trust.yaml is the trust's own file)" if sid == "trust" else ""),
                                  hint="lower-case letters, digits and hyphens, e.g. oakfield"))
     source = bundled_library()
     release = library or _current_release(source)
