@@ -173,6 +173,7 @@ def _school_yaml(school_name: str | None, options: Mapping[str, Any]) -> str:
 
 def _option_text(spec: Mapping[str, Any]) -> str:
     described = " ".join(str(spec.get("description", "")).split()) or "this option's value"
+    described = described[:1].lower() + described[1:]
     choices = spec.get("choices")
     if choices:
         return f"one of {', '.join(str(c) for c in choices)} ({described})"
