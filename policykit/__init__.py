@@ -13,6 +13,7 @@ The library API, one function per command (the command line is a thin layer over
     merge_manifests(out)                   join the manifests of a sharded build
     coverage(root, ...)                    where each requirement is covered, per school
     update(root, to, ...)                  take a new library release, keeping the trust's changes
+    init(folder, trust_name, ...)          make a new trust repository from the bundled library
 
 Each name is imported from its command's module when first used, so a command pays only
 for the modules it needs (a build with nothing to do never loads python-docx or Jinja).
@@ -38,6 +39,7 @@ _API = {
     "release": "policykit.commands.release", "ReleaseResult": "policykit.commands.release",
     "coverage": "policykit.commands.coverage", "Coverage": "policykit.commands.coverage",
     "update": "policykit.commands.update", "UpdateResult": "policykit.commands.update",
+    "init": "policykit.commands.init", "InitResult": "policykit.commands.init",
 }
 
 __all__ = [*_API, "PolicykitError", "OutputError", "UsageError", "Problem", "__version__"]
@@ -46,6 +48,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from policykit.commands.approve import ApprovalResult, approve  # noqa: F401
     from policykit.commands.build import BuildResult, build, merge_manifests  # noqa: F401
     from policykit.commands.diff import DiffResult, diff  # noqa: F401
+    from policykit.commands.init import InitResult, init  # noqa: F401
     from policykit.commands.pack import PackResult, pack  # noqa: F401
     from policykit.commands.release import ReleaseResult, release  # noqa: F401
     from policykit.commands.site import SiteResult, site  # noqa: F401

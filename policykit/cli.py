@@ -110,9 +110,12 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 @main.command()
 @root_option
-def validate(root: Path) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "gitlab"]), default="text", show_default=True,
+              help="Also report for CI on stdout: github, workflow commands that mark each problem on its line of a "
+                   "pull request; gitlab, a Code Quality report (JSON) for a merge request.")
+def validate(root: Path, fmt: str) -> None:
     """Check every clause, policy and settings file; report every problem at once."""
-    project = _run(lambda: policykit.validate(root))
+    project = _run(lambda: _validate(root, fmt))
     _warn(project.warnings)
     lib = project.library
     unreleased = len(lib.unreleased_clauses())
@@ -120,7 +123,42 @@ def validate(root: Path) -> None:
                                                   f"{'s' if unreleased != 1 else ''} since" if unreleased else "")
     warned = f"; {len(project.warnings)} warning{'s' if len(project.warnings) != 1 else ''}" if project.warnings else ""
     click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
-               f"({release}){warned}")
+               f"({release}){warned}", err=fmt == "gitlab")  # gitlab: stdout is the report alone
+
+
+def _validate(root: Path, fmt: str) -> Any:
+    """validate, with the problems (or the warnings) also on stdout as CI reads them."""
+    if fmt == "text":
+        return policykit.validate(root)
+    from policykit.reports.annotations import github_annotations, gitlab_report
+
+    report = github_annotations if fmt == "github" else gitlab_report
+    try:
+        project = policykit.validate(root)
+    except PolicykitError as exc:
+        _export(report(exc.problems))
+        raise
+    _export(report((), project.warnings))
+    return project
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--trust-name", required=True, help="The trust's full name, e.g. \"Meadowbank Learning Trust\".")
+@click.option("--library", "release", default=None, metavar="RELEASE",
+              help="The library release to start from [default: the one this policykit ships].")
+@click.option("--school-name", default=None, help="The first school's full name [default: a value to fill in].")
+@click.option("--school", default=None, metavar="ID",
+              help="The first school's id, its settings file's name [default: from --school-name, or example-school].")
+def init_command(folder: Path, trust_name: str, release: str | None, school_name: str | None,
+                 school: str | None) -> None:
+    """Make a new trust repository in FOLDER (new or empty): the clause library, settings to fill in,
+    an empty approval ledger, a README for staff and CI for GitHub and GitLab."""
+    result = _run(lambda: policykit.init(folder, trust_name, release, school_name, school))
+    click.echo(f"made a trust repository in {result.root} ({len(result.files)} files; library release "
+               f"{result.release})")
+    click.echo(f"{result.to_fill} values to fill in, in settings/trust.yaml and {result.school}: "
+               f"`policykit validate --root {folder}` lists them")
 
 
 @main.command()

@@ -13,6 +13,7 @@ checks, one module each:
     variables.py    every template variable a school's documents use is set for it
     signatories.py  every body that approves a school's documents has someone to sign for it
     ledger.py       the approval records and the archived texts they name
+    placeholders.py values `policykit init` left to fill in ("REPLACE: ...")
     unversioned.py  (warnings) clauses changed without a new version
 """
 
@@ -28,6 +29,7 @@ from policykit.core.validate.conflicts import conflict_problems, conflicted
 from policykit.core.validate.ledger import ledger_records
 from policykit.core.validate.library import check_library, policy_names
 from policykit.core.validate.public import check_public
+from policykit.core.validate.placeholders import placeholder_problems, without_marked
 from policykit.core.validate.settings import check_adaptations, school_settings, trust_settings
 from policykit.core.validate.signatories import check_signatories
 from policykit.core.validate.unversioned import RecordedText, approval_texts, history_texts, unversioned_changes
@@ -74,6 +76,9 @@ def validate(sources: Sources, recorded: Iterable[RecordedText] = ()) -> Project
         "text_sha256")), suffix).as_posix() for line in sources.ledger if isinstance(line.data, dict)
         for suffix in ("json", "md")}
     archived, documents = check_archive(sources.archive, approvals, problems, named)
+    marked = placeholder_problems([sources.trust, *sources.settings])
+    if marked:
+        problems = [*without_marked(problems, marked), *marked]
     if problems:
         raise PolicykitError(problems)
     assert library is not None and trust is not None
