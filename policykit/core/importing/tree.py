@@ -146,12 +146,10 @@ def _block(node: Node, notes: Notes) -> list[Node]:
         inner = clean_blocks(content, notes)
         return [{"t": "BlockQuote", "c": inner}] if inner else []
     if kind == "BulletList":
-        items = [clean_blocks(item, notes) for item in content]
-        items = [item for item in items if item]
+        items = _tight([clean_blocks(item, notes) for item in content])
         return [{"t": "BulletList", "c": items}] if items else []
     if kind == "OrderedList":
-        items = [clean_blocks(item, notes) for item in content[1]]
-        items = [item for item in items if item]
+        items = _tight([clean_blocks(item, notes) for item in content[1]])
         return [{"t": "OrderedList", "c": [content[0], items]}] if items else []
     if kind == "DefinitionList":
         entries = [[_trim(clean_inlines(term, notes)), [clean_blocks(d, notes) for d in defs]] for term, defs in content]
@@ -237,6 +235,17 @@ def _cell_line(blocks: list[Node]) -> list[Node]:
                 add(_cell_line(item), ";" if i else " ")
         else:
             add([{"t": "Str", "c": text_of([block])}])
+    return out
+
+
+def _tight(items: list[list[Node]]) -> list[list[Node]]:
+    """A list's items without empty ones; each item's first paragraph as plain text, so that a list
+    of one-line items is written tight (no blank line between items), as Word shows it."""
+    out = []
+    for item in items:
+        if item:
+            first = item[0]
+            out.append([{"t": "Plain", "c": first["c"]}, *item[1:]] if first["t"] == "Para" else item)
     return out
 
 
