@@ -268,3 +268,15 @@ def test_validate_knows_only_the_sections_the_library_declares(mini):
 def test_the_api_raises_usage_errors(trust, tmp_path):
     with pytest.raises(UsageError):
         policykit.import_docx(trust, tmp_path / "missing.docx", "mobile-phones", "phones")
+
+
+def test_a_document_without_heading_styles_splits_at_its_bold_lines(trust, tmp_path):
+    d = docx.Document()
+    for heading, text in (("Purpose", "Why we have rules."), ("Rules for staff", "Keep your phone away.")):
+        d.add_paragraph().add_run(heading).bold = True
+        d.add_paragraph(text)
+    d.save(tmp_path / "plain.docx")
+    result = policykit.import_docx(trust, tmp_path / "plain.docx", "mobile-phones", "plain")
+    assert [(c.part, c.title) for c in result.clauses] == [("Purpose", "Purpose"), ("Rules for staff", "Rules for staff")]
+    assert any("no Word heading styles" in line for line in result.review)
+    assert result.title == "Plain"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
@@ -32,7 +32,7 @@ from policykit.core.load import Sources, load
 from policykit.core.releases import HISTORY
 from policykit.core.validate.clause_text import body_problems
 from policykit.core.yamlfile import YamlError, parse_front_matter, parse_yaml
-from policykit.errors import PolicykitError, Problem, UsageError, display_path
+from policykit.errors import OutputError, PolicykitError, Problem, UsageError, display_path
 from policykit.model import SECTIONS
 from policykit.outputs.docx_read import read_docx, write_markdown
 from policykit.system.atomic import write_files
@@ -100,8 +100,8 @@ def import_docx(root: Path | str, file: Path | str, section: str, policy: str, f
     taken = ({d.path.stem for d in sources.clauses} | _history_ids(root)) - again
     lead = prefix or str(sections.get(section, {}).get("prefix") or "") or section_prefix(section, here)
     review: list[str] = list(_markup_notes(facts))
-    pieces: list[tuple[str, str, str, list[Node], Notes]] = []
-    for part in shape.parts:
+    pieces: list[tuple[int, str, str, list[Node], Notes]] = []
+    for index, part in enumerate(shape.parts):
         for chunk in part.chunks:
             notes = Notes()
             blocks = clean_blocks(list(chunk.blocks), notes)
@@ -109,16 +109,17 @@ def import_docx(root: Path | str, file: Path | str, section: str, policy: str, f
                 review.append(f"'{chunk.where}' held nothing a clause can keep: it was left out"
                               + (f" ({'; '.join(notes.lines)})" if notes.lines else ""))
                 continue
-            pieces.append((part.heading, chunk.title, chunk.where, blocks, notes))
+            pieces.append((index, chunk.title, chunk.where, blocks, notes))
     if not pieces:
         raise PolicykitError(Problem(shown, message="has no text a clause can keep", hint="is it the right document?"))
     bodies = _markdown([p[3] for p in pieces], tree)
     known = found.known_values(_settings_data(sources))
     files: dict[Path, bytes] = {}
     made: list[ImportedClause] = []
-    parts: dict[str, list[str]] = {}
+    parts: dict[int, list[str]] = {}
     spotted: list[found.Candidate] = []
-    for (heading, name, where, _blocks, notes), body in zip(pieces, bodies):
+    for (index, name, where, _blocks, notes), body in zip(pieces, bodies):
+        heading = shape.parts[index].heading
         cid = clause_id(lead, name, taken)
         path = folder / f"{cid}.md"
         text = clause_file(ClauseText(cid, name, section, where, template_safe(body)), facts, on)
@@ -132,14 +133,15 @@ def import_docx(root: Path | str, file: Path | str, section: str, policy: str, f
         review += [f"{rel}: {line}" for line in notes.lines]
         files[path] = text.encode("utf-8")
         made.append(ImportedClause(cid, name, heading, path, words))
-        parts.setdefault(heading, []).append(cid)
+        parts.setdefault(index, []).append(cid)
     left = sorted(again - {c.id for c in made})
     if left:
         review.append("clauses an earlier import of this file made are no longer in it and were left in place: "
                       + ", ".join(left) + " (delete them if they are not wanted)")
     review += [f"{shown}: {note}" for note in shape.notes]
     review += [f"pandoc said: {line}" for line in pandoc_said]
-    files[policy_path] = policy_file(policy, title, list(parts.items()), facts, on).encode("utf-8")
+    outline_parts = [(shape.parts[index].heading, ids) for index, ids in parts.items()]
+    files[policy_path] = policy_file(policy, title, outline_parts, facts, on).encode("utf-8")
     _check_policy(files[policy_path].decode("utf-8"), policy_path, root)
     if new_section:
         lib = library_file(root)
@@ -156,12 +158,16 @@ def import_docx(root: Path | str, file: Path | str, section: str, policy: str, f
     problems, warnings = _validated(root)
     result = ImportResult(
         source=facts, policy=policy, title=title, section=section, new_section=new_section, clauses=tuple(made),
-        parts=tuple((h, tuple(c)) for h, c in parts.items()), files=tuple(files),
+        parts=tuple((h, tuple(c)) for h, c in outline_parts), files=tuple(files),
         candidates=tuple(spotted), review=tuple(review), problems=tuple(problems), warnings=tuple(warnings),
         schools=tuple(sorted(d.path.stem for d in sources.settings)), report=report_path)
     if report_path is not None:
-        write_files({report_path: report_markdown(result, root).encode("utf-8")},
-                    hint="choose another place with --report")
+        try:
+            write_files({report_path: report_markdown(result, root).encode("utf-8")},
+                        hint="choose another place with --report")
+        except OutputError as exc:
+            raise OutputError([replace(p, message=f"{p.message.replace('; nothing was changed', '')}: the import's "
+                                       "own files were written, only the report was not") for p in exc.problems]) from None
     return result
 
 

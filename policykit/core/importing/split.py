@@ -52,6 +52,13 @@ def heading_text(inlines: list[Any]) -> tuple[str, bool]:
 def outline(tree: dict[str, Any]) -> Outline:
     blocks: list[Node] = list(tree.get("blocks", []))
     notes: list[str] = []
+    if not any(b["t"] == "Header" for b in blocks):
+        bold = {i: words for i, b in enumerate(blocks) if (words := _bold_line(b))}
+        if bold:
+            for i, words in bold.items():
+                blocks[i] = {"t": "Header", "c": [1, ["", [], []], words]}
+            notes.append("the document uses no Word heading styles: its short bold lines were taken as the "
+                         "headings; check the parts, and use Heading 1 and 2 in Word to import it exactly")
     title = text_of(tree.get("meta", {}).get("title", {}).get("c", []))
     levels = sorted({b["c"][0] for b in blocks if b["t"] == "Header"})
     if levels:
@@ -127,3 +134,13 @@ def _has_text(block: Node) -> bool:
     if block["t"] in ("Table", "Figure"):
         return True
     return bool(text_of([block])) or '"Image"' in str(block).replace("'", '"')
+
+
+def _bold_line(block: Node) -> list[Node]:
+    """The words of a paragraph that is all bold, short and not a sentence (a heading typed by hand),
+    else []."""
+    inner = [i for i in block.get("c", []) if i.get("t") not in ("Space", "SoftBreak")] if block["t"] == "Para" else []
+    if len(inner) != 1 or inner[0]["t"] != "Strong":
+        return []
+    text = text_of(inner)
+    return inner[0]["c"] if 0 < len(text.split()) <= 12 and not text.endswith((".", ":", ";", ",")) else []

@@ -10,7 +10,6 @@ were), code, equations. Lists Word broke into runs of one item are joined again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 Node = dict[str, Any]
@@ -19,11 +18,11 @@ _SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*:)")
 
 
-@dataclass
 class Notes:
     """What cleaning changed, as lines for a person to check (filled in while cleaning one clause)."""
 
-    lines: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.lines: list[str] = []
 
     def add(self, text: str) -> None:
         if text not in self.lines:
@@ -123,6 +122,9 @@ def clean_blocks(blocks: list[Node], notes: Notes) -> list[Node]:
 def _block(node: Node, notes: Notes) -> list[Node]:
     kind, content = node["t"], node.get("c")
     if kind in ("Para", "Plain"):
+        if _contents_entry(content):
+            notes.add("the document's contents list was left out (the build makes its own)")
+            return []
         inner = _trim(clean_inlines(content, notes))
         return [{"t": kind, "c": inner}] if inner else []
     if kind == "LineBlock":
@@ -236,6 +238,14 @@ def _cell_line(blocks: list[Node]) -> list[Node]:
         else:
             add([{"t": "Str", "c": text_of([block])}])
     return out
+
+
+def _contents_entry(inlines: list[Node]) -> bool:
+    """Whether a paragraph is a line of Word's table of contents: links to its _Toc bookmarks only."""
+    links = [i for i in inlines if i["t"] == "Link"]
+    rest = [i for i in inlines if i["t"] != "Link" and not (i["t"] == "Str" and i["c"].isdigit())
+            and i["t"] not in ("Space", "SoftBreak", "LineBreak")]
+    return bool(links) and not rest and all(link["c"][2][0].startswith("#_Toc") for link in links)
 
 
 def _tight(items: list[list[Node]]) -> list[list[Node]]:
