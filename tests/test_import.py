@@ -73,6 +73,8 @@ def word_policy(path: Path, *, picture: bool = False, tracked: bool = False, ext
         d.add_picture(str(image))
     if tracked:
         p = d.add_paragraph("Phones are checked ")
+        if hasattr(d, "add_comment"):  # python-docx 1.2 and later
+            d.add_comment(p.runs, text="Is weekly right?", author="Ed")
         p._p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="1" w:author="Ed" w:date="2025-01-01T00:00:00Z">'
                               '<w:r><w:t>every week.</w:t></w:r></w:ins>'))
     d.add_heading("Empty heading", level=1)
@@ -134,7 +136,7 @@ def test_import_writes_clauses_and_policy_that_validate_and_build(trust, tmp_pat
     # candidates listed, with their lines in the written files; nothing replaced
     listed = [str(c) for c in result.candidates]
     scope_line = 15
-    assert (f"clauses/mobile-phones/mp-purpose-and-scope.md:{scope_line}: 'Alpha Primary School' could be "
+    assert (f"clauses/mobile-phones/mp-purpose-and-scope.md:{scope_line}:36: 'Alpha Primary School' could be "
             "{{ school.name }} (school.name in settings/alpha.yaml)") in listed
     assert any("'Mrs J Smith' could be {{ people.head.name }}" in c for c in listed)
     assert any("'Dev Lead' could be {{ people.dsl.name }}" in c for c in listed)
@@ -206,6 +208,9 @@ def test_the_command_prints_the_report_and_writes_it_as_markdown(trust, tmp_path
                      "policykit build --policy phones"):
         assert expected in out
     assert report.read_text(encoding="utf-8").startswith("# Import of phones.docx")
+    assert "a picture was left out" in out
+    if hasattr(docx.Document(), "add_comment"):
+        assert "has 1 comment(s): they were left out" in out
     # Word text that looks like a template stays text: validate and build show it as typed
     policykit.validate(trust)
     policykit.build(trust, ["alpha"], ["phones"], "docx")
@@ -280,3 +285,21 @@ def test_a_document_without_heading_styles_splits_at_its_bold_lines(trust, tmp_p
     assert [(c.part, c.title) for c in result.clauses] == [("Purpose", "Purpose"), ("Rules for staff", "Rules for staff")]
     assert any("no Word heading styles" in line for line in result.review)
     assert result.title == "Plain"
+
+
+def test_candidates_by_pattern_and_from_settings():
+    from policykit.core.importing.candidates import find, known_values
+
+    known = known_values([("settings/oak.yaml", {"school": {"name": "Oak Hill Academy", "short_name": "Oak Hill"},
+                                                 "people": {"dpo": {"name": "Priya Raman"}}})])
+    body = ("Ring 01632 960123, (01632) 960 124 or +44 20 7946 0000; dial 141 first.\n"
+            "Mr Brown and Dr A. Jones tell Priya Raman.\n"
+            "Pupils at Oak Hill Academy and at Elmwood Church of England Primary School. The School and the Trust.\n")
+    found = {(c.line, c.text): c for c in find("clauses/x/y.md", 10, body, known)}
+    assert {t for line, t in found if line == 10} == {"01632 960123", "(01632) 960 124", "+44 20 7946 0000"}
+    assert {t for line, t in found if line == 11} == {"Mr Brown", "Dr A. Jones", "Priya Raman"}
+    assert found[(11, "Priya Raman")].variable == "{{ people.dpo.name }}"
+    assert {t for line, t in found if line == 12} == {"Oak Hill Academy", "Elmwood Church of England Primary School"}
+    assert found[(12, "Oak Hill Academy")].reason == "school.name in settings/oak.yaml"
+    assert str(found[(12, "Oak Hill Academy")]).startswith("clauses/x/y.md:12:11: 'Oak Hill Academy' could be "
+                                                           "{{ school.name }}")

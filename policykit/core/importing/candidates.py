@@ -49,9 +49,11 @@ class Candidate:
     text: str
     variable: str  # "{{ school.name }}", or a phrase when no one variable fits
     reason: str
+    column: int = 0
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: '{self.text}' could be {self.variable} ({self.reason})"
+        where = f"{self.path}:{self.line}" + (f":{self.column}" if self.column else "")
+        return f"{where}: '{self.text}' could be {self.variable} ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -115,16 +117,20 @@ def find(path: str, first_line: int, body: str, known: Sequence[Known]) -> list[
     """The candidates in a clause body whose first line is line `first_line` of the file at `path`."""
     out: list[Candidate] = []
     for i, line in enumerate(body.splitlines()):
-        taken: list[tuple[int, int]] = []
-        seen: set[str] = set()
+        taken: dict[tuple[int, int], Candidate] = {}
 
-        def add(start: int, end: int, variable: str, reason: str) -> None:
+        def add(start: int, end: int, variable: str, reason: str, wider: bool = False) -> None:
+            """A candidate, unless it overlaps one found already; with `wider`, it takes the place of
+            those it holds (a school's full name round the short name settings gave)."""
             text = line[start:end].strip()
-            if text in seen or any(s < end and start < e for s, e in taken):
+            inside = [span for span in taken if start <= span[0] and span[1] <= end and span != (start, end)]
+            if wider and inside:
+                reason += " (" + "; ".join(f"'{taken[s].text}' is {taken[s].reason}" for s in inside) + ")"
+                for span in inside:
+                    del taken[span]
+            if any(text == c.text for c in taken.values()) or any(s < end and start < e for s, e in taken):
                 return
-            taken.append((start, end))
-            seen.add(text)
-            out.append(Candidate(path, first_line + i, text, variable, reason))
+            taken[(start, end)] = Candidate(path, first_line + i, text, variable, reason, start + 1)
 
         for item in known:
             for match in re.finditer(r"(?<!\w)" + re.escape(item.value) + r"(?!\w)", line):
@@ -152,5 +158,6 @@ def find(path: str, first_line: int, body: str, known: Sequence[Known]) -> list[
                 continue
             trust = words[-1] == "Trust"
             add(start, match.end("name"), "{{ trust.name }}" if trust else "{{ school.name }}",
-                "the name of a trust" if trust else "the name of a school")
-    return sorted(out, key=lambda c: (c.path, c.line))
+                "the name of a trust" if trust else "the name of a school", wider=True)
+        out.extend(taken.values())
+    return sorted(out, key=lambda c: (c.path, c.line, c.column))
