@@ -79,7 +79,7 @@ def word_policy(path: Path, *, picture: bool = False, tracked: bool = False, ext
                               '<w:r><w:t>every week.</w:t></w:r></w:ins>'))
     d.add_heading("Empty heading", level=1)
     d.add_heading("4. Review", level=1)
-    d.add_paragraph("The policy is reviewed every year.")
+    d.add_paragraph("The policy is reviewed every year.\uf0b7")
     d.save(path)
     return path
 
@@ -132,7 +132,7 @@ def test_import_writes_clauses_and_policy_that_validate_and_build(trust, tmp_pat
     ]
     # the new section is declared, so validate knows it
     library = yaml.safe_load((trust / "clauses" / "library.yaml").read_text(encoding="utf-8"))
-    assert library["sections"] == {"mobile-phones": {"title": "Mobile Phones Policy", "prefix": "mp"}}
+    assert library["sections"] == {"mobile-phones": {"title": "Mobile phones", "prefix": "mp"}}
     # candidates listed, with their lines in the written files; nothing replaced
     listed = [str(c) for c in result.candidates]
     scope_line = 15
@@ -145,6 +145,7 @@ def test_import_writes_clauses_and_policy_that_validate_and_build(trust, tmp_pat
     assert (folder / "mp-purpose-and-scope.md").read_text(encoding="utf-8").splitlines()[scope_line - 1] == \
         "This policy applies to everyone at Alpha Primary School, on site and on trips."
     assert any("'Empty heading' has no text" in line for line in result.review)
+    assert any("symbol font" in line for line in result.review)  # the Symbol bullet typed after the last line
     assert result.problems == ()
     policykit.validate(trust)  # clean
     built = policykit.build(trust, ["alpha"], ["mobile-phones"], "docx")

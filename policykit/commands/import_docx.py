@@ -145,7 +145,7 @@ def import_docx(root: Path | str, file: Path | str, section: str, policy: str, f
     _check_policy(files[policy_path].decode("utf-8"), policy_path, root)
     if new_section:
         lib = library_file(root)
-        files[lib] = _declare_section(sources, section, _section_title(title, section), lead, lib)
+        files[lib] = _declare_section(sources, section, _section_title(section), lead, lib)
     existing = [p for p in files if p.exists() and p != library_file(root)]
     if existing and not force:
         raise UsageError([Problem(display_path(p, root), message="exists already: import writes no file over another",
@@ -260,8 +260,8 @@ def _flow(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _section_title(title: str, section: str) -> str:
-    return title or section.replace("-", " ").capitalize()
+def _section_title(section: str) -> str:
+    return section.replace("-", " ").capitalize()
 
 
 def _title_from(file: Path) -> str:

@@ -10,6 +10,7 @@ were), code, equations. Lists Word broke into runs of one item are joined again.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 Node = dict[str, Any]
@@ -65,7 +66,11 @@ def clean_inlines(inlines: list[Node], notes: Notes) -> list[Node]:
     out: list[Node] = []
     for node in inlines:
         kind, content = node["t"], node.get("c")
-        if kind in ("Str", "Space", "SoftBreak", "LineBreak"):
+        if kind == "Str":
+            text = _characters(content, notes)
+            if text:
+                out.append({"t": "Str", "c": text})
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
             out.append(node)
         elif kind in ("Emph", "Strong", "Strikeout", "Superscript", "Subscript"):
             inner = clean_inlines(content, notes)
@@ -110,6 +115,21 @@ def clean_inlines(inlines: list[Node], notes: Notes) -> list[Node]:
         else:
             notes.add(f"Word content pandoc calls '{kind}' was left out")
     return out
+
+
+def _characters(text: str, notes: Notes) -> str:
+    """Text without what no document can hold: control characters, and the private characters of
+    Word's symbol fonts (a bullet typed in Symbol or Wingdings), which no other font can show."""
+    if text.isascii() and text.isprintable():
+        return text
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Co":
+            notes.add("characters from a symbol font (Symbol, Wingdings), which no other font shows, were left out")
+        elif category not in ("Cc", "Cs") and not (0xFDD0 <= ord(char) <= 0xFDEF or (ord(char) & 0xFFFE) == 0xFFFE):
+            kept.append(char)
+    return "".join(kept)
 
 
 def clean_blocks(blocks: list[Node], notes: Notes) -> list[Node]:
