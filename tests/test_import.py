@@ -304,3 +304,27 @@ def test_candidates_by_pattern_and_from_settings():
     assert found[(12, "Oak Hill Academy")].reason == "school.name in settings/oak.yaml"
     assert str(found[(12, "Oak Hill Academy")]).startswith("clauses/x/y.md:12:11: 'Oak Hill Academy' could be "
                                                            "{{ school.name }}")
+
+
+def test_a_failed_write_leaves_the_trust_as_it_was(trust, tmp_path, monkeypatch):
+    import errno
+
+    from policykit.system import atomic
+
+    source = word_policy(tmp_path / "phones.docx")
+    before = snapshot(trust)
+    calls = []
+    real = atomic.os.fsync
+
+    def full_disk(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 3:  # the third file of the import: two are staged already
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    result = CliRunner().invoke(main, ["import", str(source), "--root", str(trust), "--section", "mobile-phones",
+                                       "--policy", "phones"])
+    assert result.exit_code == 3, result.output
+    assert "the disk is full; nothing was changed" in result.output
+    assert snapshot(trust) == before  # no clause, no policy, no section declared, no temporary file

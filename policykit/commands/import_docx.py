@@ -149,12 +149,13 @@ def import_docx(root: Path | str, file: Path | str, section: str, policy: str, f
     existing = [p for p in files if p.exists() and p != library_file(root)]
     if existing and not force:
         raise UsageError([Problem(display_path(p, root), message="exists already: import writes no file over another",
-                                  hint="give --force to replace it, or another --policy") for p in existing])
+                                  hint="give --force to replace it, or choose another --policy" if p == policy_path
+                                  else f"an earlier import of {facts.name} made it: give --force to replace it")
+                          for p in existing])
     if policy_path.exists() and force:
         review.append(f"{display_path(policy_path, root)} was replaced (--force): its owner, approver, review "
                       "and audience are the import's guesses again")
-    written = write_files(files, hint="check that clauses/ can be written") if files else []
-    del written  # every file is reported, changed or not
+    write_files(files, hint="check that clauses/ can be written")  # all together, or none
     problems, warnings = _validated(root)
     result = ImportResult(
         source=facts, policy=policy, title=title, section=section, new_section=new_section, clauses=tuple(made),
