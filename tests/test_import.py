@@ -4,6 +4,7 @@ policy definition that validate accepts and the build turns back into a Word doc
 from __future__ import annotations
 
 import base64
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from docx.oxml.ns import nsdecls
 import policykit
 from policykit.cli import main
 from policykit.errors import UsageError
+from policykit.outputs.pandoc import pandoc_path
 
 # a 1x1 PNG, for a picture the import must leave out
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
@@ -328,3 +330,60 @@ def test_a_failed_write_leaves_the_trust_as_it_was(trust, tmp_path, monkeypatch)
     assert result.exit_code == 3, result.output
     assert "the disk is full; nothing was changed" in result.output
     assert snapshot(trust) == before  # no clause, no policy, no section declared, no temporary file
+
+
+RICH = """\
+# About
+
+Text with a footnote.[^1] A [web link](https://example.org), an [internal link](#rules), a
+[file link](file:///etc/passwd) and `code {{ x }}`.
+
+![a logo](dot.png)
+
+# Rules
+
+## Numbered
+
+1. first
+   1. nested a
+   2. nested b
+2. second
+
+> A quote.
+
++-----+-----------------+
+| A   | B               |
++=====+=================+
+| x   | - one           |
+|     | - two           |
++-----+-----------------+
+
+### Deeper
+
+Deep text.
+
+[^1]: The footnote text.
+"""
+
+
+def test_what_a_clause_cannot_hold_is_settled_and_reported(trust, tmp_path):
+    """A Word document with footnotes, links of every kind, a picture, nested numbers and a table
+    cell holding a list (made by pandoc, which writes all of these)."""
+    (tmp_path / "dot.png").write_bytes(PNG)
+    (tmp_path / "rich.md").write_text(RICH, encoding="utf-8")
+    subprocess.run([pandoc_path(), "rich.md", "-o", "rich.docx"], cwd=tmp_path, check=True)
+    result = policykit.import_docx(trust, tmp_path / "rich.docx", "rich", "rich")
+    assert [c.id for c in result.clauses] == ["rich-about", "rich-numbered"]
+    _, about = front(trust / "clauses" / "rich" / "rich-about.md")
+    assert "footnote. (The footnote text.)" in about
+    assert "[web link](https://example.org)" in about and "an internal link, a file link" in about
+    assert "code {\\{ x }}" in about and "![" not in about
+    _, numbered = front(trust / "clauses" / "rich" / "rich-numbered.md")
+    assert "1.  first\n    1.  nested a\n    2.  nested b\n2.  second" in numbered
+    assert "> A quote." in numbered and "| x   | one; two" in numbered and "**Deeper**" in numbered
+    review = "\n".join(result.review)
+    for said in ("footnote was put in brackets", "link to '#rules' became plain text", "link to 'file:///etc/passwd'",
+                 "picture was left out (described as 'a logo')", "joined on one line", "'Deeper' became a bold line"):
+        assert said in review
+    assert result.problems == ()
+    policykit.validate(trust)
