@@ -167,8 +167,9 @@ def import_docx(root: Path | str, file: Path | str, section: str, policy: str, f
             write_files({report_path: report_markdown(result, root).encode("utf-8")},
                         hint="choose another place with --report")
         except OutputError as exc:
-            raise OutputError([replace(p, message=f"{p.message.replace('; nothing was changed', '')}: the import's "
-                                       "own files were written, only the report was not") for p in exc.problems]) from None
+            raise OutputError([replace(p, message=f"{p.message.replace('; nothing was changed', '')}: the "
+                                       "import's own files were written, only the report was not")
+                               for p in exc.problems]) from None
     return result
 
 

@@ -36,7 +36,8 @@ class DocxFacts:
 def inspect(path: Path, shown: str) -> DocxFacts:
     """The facts of the Word document at `path`, or a usage error when it is missing or is not one."""
     if not path.exists():
-        raise UsageError(Problem(shown, message="no such file", hint="give the path of a Word document (.docx)"))
+        raise UsageError(Problem(shown, message="no such file",
+                                 hint="give the path of the Word document, e.g. policies/phones.docx"))
     if path.is_dir():
         raise UsageError(Problem(shown, message="is a folder, not a Word document", hint="give a .docx file"))
     try:

@@ -174,7 +174,8 @@ def _block(node: Node, notes: Notes) -> list[Node]:
         items = _tight([clean_blocks(item, notes) for item in content[1]])
         return [{"t": "OrderedList", "c": [content[0], items]}] if items else []
     if kind == "DefinitionList":
-        entries = [[_trim(clean_inlines(term, notes)), [clean_blocks(d, notes) for d in defs]] for term, defs in content]
+        entries = [[_trim(clean_inlines(term, notes)), [clean_blocks(d, notes) for d in defs]]
+                   for term, defs in content]
         return [{"t": "DefinitionList", "c": entries}] if entries else []
     if kind == "HorizontalRule":
         return []
