@@ -13,6 +13,7 @@ The library API, one function per command (the command line is a thin layer over
     merge_manifests(out)                   join the manifests of a sharded build
     coverage(root, ...)                    where each requirement is covered, per school
     import_docx(root, file, section, policy)  a Word policy as draft clauses and a policy definition
+    update(root, to, ...)                  take a new library release, keeping the trust's changes
 
 Each name is imported from its command's module when first used, so a command pays only
 for the modules it needs (a build with nothing to do never loads python-docx or Jinja).
@@ -38,6 +39,7 @@ _API = {
     "release": "policykit.commands.release", "ReleaseResult": "policykit.commands.release",
     "coverage": "policykit.commands.coverage", "Coverage": "policykit.commands.coverage",
     "import_docx": "policykit.commands.import_docx", "ImportResult": "policykit.commands.import_docx",
+    "update": "policykit.commands.update", "UpdateResult": "policykit.commands.update",
 }
 
 __all__ = [*_API, "PolicykitError", "OutputError", "UsageError", "Problem", "__version__"]
@@ -51,6 +53,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from policykit.commands.release import ReleaseResult, release  # noqa: F401
     from policykit.commands.site import SiteResult, site  # noqa: F401
     from policykit.commands.status import Status, status  # noqa: F401
+    from policykit.commands.update import UpdateResult, update  # noqa: F401
     from policykit.commands.validate import validate  # noqa: F401
 
 

@@ -136,14 +136,16 @@ def validate(root: Path) -> None:
 @click.option("--shard", default=None, metavar="K/N",
               help="Build only the K-th of N parts of the documents (see merge-manifests).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+@click.option("--public", is_flag=True, help="The copies for the schools' websites, without staff contact details "
+              "and minute references [default folder: ROOT/build/public].")
 def build(root: Path, settings: tuple[str, ...], policies: tuple[str, ...], formats: str, out: Path | None,
-          jobs: int | None, force: bool, shard: str | None, quiet: bool) -> None:
+          jobs: int | None, force: bool, shard: str | None, quiet: bool, public: bool) -> None:
     """Build each school's policies as Markdown, Word, PDF and HTML (only what changed)."""
     console = Console(stderr=True)
     show = console.is_terminal and not quiet
     with _progress(console, show) as tick:
         result = _run(lambda: policykit.build(root, _split(settings), _split(policies), formats, out, progress=tick,
-                                        jobs=jobs, force=force, shard=shard))
+                                        jobs=jobs, force=force, shard=shard, public=public))
     _warn(result.warnings)
     if not quiet:
         manifest = result.files[-1]
@@ -337,9 +339,11 @@ def _coverage_table(report: Any) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the site [default: ROOT/build/site].")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Show states as on this date [today].")
-def site(root: Path, out: Path | None, as_of: Any) -> None:
+@click.option("--public", is_flag=True, help="The site for the schools' websites: their published policies in force, "
+              "as public copies [default folder: ROOT/build/public/site].")
+def site(root: Path, out: Path | None, as_of: Any, public: bool) -> None:
     """Write the governors' static site: dashboard, school and policy pages, redlines, library."""
-    result = _run(lambda: policykit.site(root, out, as_of.date() if as_of else None))
+    result = _run(lambda: policykit.site(root, out, as_of.date() if as_of else None, public=public))
     click.echo(f"wrote {len(result.pages)} pages ({len(result.files)} files, {len(result.changed)} changed) as of "
                f"{result.as_of.isoformat()}; open {result.out / 'index.html'}")
 
@@ -423,17 +427,11 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
     if releases:
         if setting or policy:
             usage("--library", "give either SETTING POLICY or --library FROM TO, not both")
-        from policykit.commands.diff import library_diff
+        from policykit.commands.diff import describe_library, library_diff
 
         report = _run(lambda: library_diff(root, releases[0], releases[1]))
-        click.echo(f"library {report.old} -> {report.new}: {len(report.changes)} clause(s) changed")
-        for change in report.changes:
-            click.echo(change.line())
-            for reach in change.reaches:
-                click.echo(f"         reaches {reach.setting} ({reach.school}): {', '.join(reach.policies)}")
-        click.echo("to approve again:" if report.schools else "no school's policies are affected")
-        for reach in report.schools:
-            click.echo(f"  {reach.setting} ({reach.school}): {', '.join(reach.policies)}")
+        for line in describe_library(report):
+            click.echo(line)
         return
     if not setting or not policy:
         usage("policykit diff", "give SETTING and POLICY (or --library FROM TO)",
@@ -445,3 +443,24 @@ def diff_command(root: Path, setting: str | None, policy: str | None, old: str, 
     if not result.comparison.changed:
         click.echo("no changes")
     click.echo("wrote " + ", ".join(str(p) for p in result.files))
+
+
+@main.command("update")
+@root_option
+@click.option("--to", "to", default=None, metavar="RELEASE",
+              help="The library release to take [default: the library's current release].")
+@click.option("--library", "library", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Take the release from this library folder (a clauses/ folder) instead of policykit's own.")
+@click.option("--from", "start", default=None, metavar="RELEASE",
+              help="The release the trust's clauses/ came from, where .policykit.yaml does not record it.")
+@click.option("--allow-dirty", is_flag=True, help="Update even though clauses/ has uncommitted changes.")
+def update_command(root: Path, to: str | None, library: Path | None, start: str | None, allow_dirty: bool) -> None:
+    """Take a new library release into clauses/, keeping the trust's own changes: a three-way merge of
+    every library file. Exits 1 when conflicts are left to resolve."""
+    from policykit.commands.update import describe
+
+    result = _run(lambda: policykit.update(root, to, library, start, allow_dirty))
+    for line in describe(result):
+        click.echo(line)
+    if result.conflicts:
+        sys.exit(EXIT_PROBLEMS)

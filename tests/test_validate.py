@@ -283,3 +283,11 @@ def test_a_variable_under_an_if_the_schools_settings_rule_out_is_not_asked_for(m
     assert problems_of(root) == [
         "clauses/remote-working/rw-phones.md:17:28: options.platform: not set for settings/beta.yaml (clause rw-phones) "
         "(set options.platform in settings/beta.yaml or under defaults in settings/trust.yaml)"]
+
+
+@pytest.mark.parametrize("sid", ["public", "site", "packs"])
+def test_a_school_cannot_take_the_name_of_a_build_folder(mini, sid):
+    """build/public, build/site and build/packs are policykit's own: a school there would share them."""
+    root = mini({f"settings/{sid}.yaml": SCHOOL.format(name="Gamma School", urn="100003", phase="primary")})
+    found = problems_of(root)
+    assert any(f"settings/{sid}.yaml" in p and "folder policykit writes" in p for p in found), found

@@ -21,7 +21,7 @@ from policykit.incremental.builder import BuildRequest, BuildResult, Progress
 from policykit.incremental.shards import merge
 from policykit.outputs.pandoc import Converter
 from policykit.system.locks import build_lock
-from policykit.system.places import output_folder
+from policykit.system.places import OUT, PUBLIC, output_folder
 
 __all__ = ["build", "merge_manifests", "BuildResult"]
 
@@ -29,7 +29,8 @@ __all__ = ["build", "merge_manifests", "BuildResult"]
 def build(root: Path | str = ".", settings: Iterable[str] | None = None, policies: Iterable[str] | None = None,
           formats: Sequence[str] | str | None = None, out: Path | str | None = None,
           progress: Progress | None = None, converter: Converter | None = None, jobs: int | None = None,
-          force: bool = False, shard: str | tuple[int, int] | None = None, as_of: date | None = None) -> BuildResult:
+          force: bool = False, shard: str | tuple[int, int] | None = None, as_of: date | None = None,
+          public: bool = False) -> BuildResult:
     """Build each selected school x policy in each format into `out` (default: ROOT/build).
 
     Only outputs whose inputs changed since the last build (or whose files are missing or
@@ -39,16 +40,19 @@ def build(root: Path | str = ".", settings: Iterable[str] | None = None, policie
     folder (a second waits). The documents read as of `as_of` (default today): a text whose
     approval or review is due by then says it is overdue. The result's `warnings` name the
     clauses changed without a new version (none when nothing needed building: see validate).
+    `public`: the copies for the schools' websites (core/public.py), of the published policies,
+    without the values settings/trust.yaml marks private, into ROOT/build/public by default.
     """
     root = Path(root)
-    out_dir = output_folder(root, out)
+    out_dir = output_folder(root, out, default=PUBLIC if public else OUT)
     with build_lock(out_dir):
-        request = BuildRequest(root, out_dir, formats, settings, policies, converter, jobs, force, shard, as_of)
+        request = BuildRequest(root, out_dir, formats, settings, policies, converter, jobs, force, shard, as_of,
+                               public)
         done = request.unchanged()
         if done is not None:
             return done
         project = validate(load(root), built_texts(root, request.previous, request.manifest_path))
-        plan = resolve(project, request.settings, request.policies, request.as_of)
+        plan = resolve(project, request.settings, request.policies, request.as_of, public)
         return replace(request.write(plan, render, progress), warnings=project.warnings)
 
 

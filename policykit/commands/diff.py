@@ -26,7 +26,7 @@ from policykit.outputs.pandoc import Converter
 from policykit.system.atomic import write_files
 from policykit.system.places import output_folder
 
-__all__ = ["diff", "library_diff", "DiffResult", "LibraryDiff", "FORMATS"]
+__all__ = ["diff", "library_diff", "describe_library", "DiffResult", "LibraryDiff", "FORMATS"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,18 @@ def library_diff(root: Path | str, old: str, new: str) -> LibraryDiff:
     """Which clauses library release `new` changed since `old`, and the schools' policies each reaches."""
     sources = load(root)
     return compare_libraries(Trust(Path(root), sources, validate(sources)), old, new)
+
+
+def describe_library(report: LibraryDiff) -> list[str]:
+    """A library diff in lines for people: each clause change and whom it reaches, then who
+    approves again (`diff --library` and `update` print it)."""
+    lines = [f"library {report.old} -> {report.new}: {len(report.changes)} clause(s) changed"]
+    for change in report.changes:
+        lines.append(change.line())
+        lines.extend(f"         reaches {r.setting} ({r.school}): {', '.join(r.policies)}" for r in change.reaches)
+    lines.append("to approve again:" if report.schools else "no school's policies are affected")
+    lines.extend(f"  {r.setting} ({r.school}): {', '.join(r.policies)}" for r in report.schools)
+    return lines
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:

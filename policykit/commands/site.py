@@ -26,12 +26,13 @@ from policykit.errors import OutputError, Problem
 from policykit.incremental.builder import BuildRequest
 from policykit.incremental.manifest import read_manifest, sha256
 from policykit.outputs.pandoc import Converter, Pandoc
+from policykit.reports.public_site import FILES, downloads, public_pages, published
 from policykit.reports.redlines import redlines_for
 from policykit.reports.site import DOWNLOADS, MARKER, SiteResult, download_name, marker, site_pages
 from policykit.reports.status import status_of
 from policykit.system.atomic import write_files
 from policykit.system.locks import build_lock
-from policykit.system.places import SITE, output_folder, through_link
+from policykit.system.places import PUBLIC, PUBLIC_SITE, SITE, output_folder, through_link
 
 __all__ = ["site", "SiteResult"]
 
@@ -39,10 +40,14 @@ CACHE = ".policykit-cache/site"  # in the build folder: HTML fragments and compi
 
 
 def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | None = None,
-         build_out: Path | str | None = None, converter: Converter | None = None) -> SiteResult:
-    """Build the documents the site links to, then write the site into `out` (default ROOT/build/site)."""
+         build_out: Path | str | None = None, converter: Converter | None = None, public: bool = False) -> SiteResult:
+    """Build the documents the site links to, then write the site into `out` (default ROOT/build/site).
+    `public`: the site for the schools' websites instead (reports/public_site.py), from the public
+    copies (built into ROOT/build/public), into ROOT/build/public/site by default."""
     root = Path(root)
     as_of = check_day(as_of or date.today(), "--as-of")
+    if public:
+        return _public_site(root, out, as_of, build_out, converter or Pandoc())
     out_dir = output_folder(root, out, default=SITE)
     build_dir = output_folder(root, build_out, "the build folder")
     converter = converter or Pandoc()
@@ -86,6 +91,37 @@ def site(root: Path | str = ".", out: Path | str | None = None, as_of: date | No
     page_paths = tuple(p for p in paths if p.suffix == ".html")
     return SiteResult(out_dir, as_of, page_paths, tuple(paths), tuple(p for p in changed if p.name != MARKER),
                       tuple(removed))
+
+
+def _public_site(root: Path, out: Path | str | None, as_of: date, build_out: Path | str | None,
+                 converter: Converter) -> SiteResult:
+    """The public site: build the public copies (every format it offers), then its pages."""
+    out_dir = output_folder(root, out, default=PUBLIC_SITE)
+    build_dir = output_folder(root, build_out, "the build folder", default=PUBLIC)
+    project = validate(load(root))
+    plan = resolve(project, as_of=as_of, public=True)
+    docs = render(plan)
+    rendered = {d.key: d for d in docs}
+    with build_lock(build_dir):
+        request = BuildRequest(root, build_dir, [kind for kind, _ in FILES], None, None, converter, None, False, None,
+                               as_of, public=True)
+        built = request.unchanged() or request.write(plan, lambda stale: [rendered[p.key] for p in stale.documents])
+    assert plan.public is not None
+    items = published(status_of(plan, docs, as_of), set(built.documents))
+    pages = public_pages(project, items, plan.public, as_of)
+    files = {out_dir / rel: data for rel, data in pages.items()}
+    links = {out_dir / rel: built.out / f"{key}.{kind}" for rel, (key, kind) in downloads(items).items()}
+    recorded = read_manifest(built.out).documents
+    written = {path.relative_to(out_dir).as_posix(): sha256(data) for path, data in files.items()}
+    written.update({rel: recorded[key].outputs[kind].sha256 for rel, (key, kind) in downloads(items).items()})
+    paths = sorted([*files, *links])
+    files[out_dir / MARKER] = marker(written)
+    removed = _stale(out_dir, set(paths))
+    changed = write_files(files, links=links)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return SiteResult(out_dir, as_of, tuple(p for p in paths if p.name == "index.html"), tuple(paths),
+                      tuple(p for p in changed if p.name != MARKER), tuple(removed))
 
 
 def _size(path: Path) -> int:

@@ -16,6 +16,7 @@ from policykit.core.approvable import approvable_content
 from policykit.core.frame import frame_source
 from policykit.core.markup import markup_problems
 from policykit.core.people import key_people, role
+from policykit.core.public import PublicCopy
 from policykit.core.resolve import DocumentPlan, Plan
 from policykit.core.wording import avoided_terms, local_text
 from policykit.dates import long_date, noon_epoch
@@ -64,7 +65,7 @@ def render(plan: Plan) -> tuple[RenderedDocument, ...]:
     out = []
     for doc in plan.documents:
         try:
-            out.append(replace(render_document(doc, plan.as_of), logo=plan.project.logo))
+            out.append(replace(render_document(doc, plan.as_of, plan.public), logo=plan.project.logo))
         except _ClauseFailure as exc:
             problems.extend(exc.problems)
     if problems:
@@ -77,10 +78,80 @@ class _ClauseFailure(Exception):
         self.problems = problems
 
 
-def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
+def render_document(doc: DocumentPlan, as_of: date, public: PublicCopy | None = None) -> RenderedDocument:
     """One document's canonical Markdown as it reads on `as_of` (only its due date's "(overdue)"
-    depends on the day)."""
+    depends on the day); `public`: the copy for the school's website, without the values it
+    names as private (core/public.py). Its approval standing is the staff text's: the two are
+    one text, which governors approve with its contact details."""
     context = dict(doc.context)
+    parts, texts = _render_parts(doc, context)
+    policy = doc.policy
+    people = key_people(doc.setting, context["la"])
+    content = approvable_content(doc, people, parts)
+    text_sha256 = content_hash(content)
+    if public is not None:
+        context = public.context(context)
+        parts, texts = _render_parts(doc, context)
+        people = _public_people(doc, context, public)
+    minutes = public is None or not public.minutes
+    place = standing(doc.approvals, text_sha256, doc.stages, doc.review_months)
+    verdict = place.verdict(as_of, doc.due_soon_days, doc.issued)
+    names = list(doc.bodies)
+    # a draft is dated by its library release, or by its newest change since (never before its text)
+    dated = place.current.date if place.current else max(doc.issued, doc.unreleased or doc.issued)
+    context["doc"] = {
+        "version": policy.version,
+        "library_release": doc.library_release if doc.unreleased is None else
+        f"{doc.library_release} with unreleased changes of {long_date(doc.unreleased)}",
+        "issued": dated,
+        "review_due": verdict.due,
+        "review_label": "First approval due by" if verdict.first_approval else "Next review",
+        "review_row": "First approval due by" if verdict.first_approval else "Next review date",
+        "review_text": long_date(verdict.due) + (" (overdue)" if verdict.overdue else ""),
+        "review_sentence": _review_sentence(verdict),
+        "owner": role(policy.owner, doc.setting),
+        "approver": ", then ".join(names),  # the same bodies as the approval note and signatures
+        "approved": place.approved,
+        "approval_date": long_date(place.current.date) if place.current else
+        f"Not yet at every stage: the {place.pending[-1].body} approved it on {long_date(place.pending[-1].date)}"
+        if place.pending else "Not yet approved",
+        "approval_status": "Approved" if place.approved else "Draft: not approved",
+        "approval_note": _approval_note(place, names, minutes),
+        "signatories": signatories(doc.stages, context),
+        "minutes": "; ".join(r.minute for r in place.current.records) if place.current and minutes else "",
+        "history": document_control(place, _current_text(doc), minutes),
+        "public": public.note(doc.context) if public is not None else "",
+        "text_sha256": text_sha256,
+        "audience": policy.audience,
+        "summary": policy.summary,
+        "related": [{"title": title, "url": url} for title, url in zip(doc.related, doc.related_urls or
+                                                                        ("",) * len(doc.related))],
+        "key_people": people,
+        "related_placed": any(p.related for p in doc.parts),
+        "parts": parts,
+        "keywords": ["policy", *sorted({c.section for p in doc.parts for c in p.clauses})],
+        "subject": f"{policy.title} for {doc.setting.name}",
+    }
+    try:
+        markdown = render_template(frame_source(), context, limit=None)  # the engine's own frame: clauses are bounded
+    except TemplateProblem as exc:
+        raise _ClauseFailure(Problem(doc.setting.path, 0, 0, "", f"{exc.message} (building {doc.key})")) from None
+    avoided = avoided_terms(doc, texts, markdown)
+    if avoided:
+        raise _ClauseFailure(*avoided)
+    return RenderedDocument(
+        key=doc.key, setting_id=doc.setting.id, policy_id=policy.id, markdown=markdown,
+        title=policy.title, school=doc.setting.name, trust=str(context["trust"]["name"]),
+        epoch=noon_epoch(dated), clause_versions=doc.clause_versions, text_sha256=text_sha256, standing=place,
+        changes_on=None if verdict.overdue else verdict.due + timedelta(days=1),
+        content=content if public is None else None,  # (the staff text: a public copy carries none of it)
+        issued=doc.issued,
+        colours=template_colours(context["trust"]),
+    )
+
+
+def _render_parts(doc: DocumentPlan, context: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[tuple[Clause, str]]]:
+    """Each part of the document with its clauses rendered in `context`, and each clause's text."""
     parts = []
     texts: list[tuple[Clause, str]] = []
     for part in doc.parts:
@@ -114,63 +185,7 @@ def render_document(doc: DocumentPlan, as_of: date) -> RenderedDocument:
         starts = part.group if part.group and part.group != (parts[-1]["group"] if parts else "") else ""
         parts.append({"heading": Markdown(part.heading), "intro": Markdown(part.intro.strip()), "clauses": clauses,
                       "group": Markdown(part.group), "starts_group": Markdown(starts), "related": part.related})
-    policy = doc.policy
-    people = key_people(doc.setting, context["la"])
-    content = approvable_content(doc, people, parts)
-    text_sha256 = content_hash(content)
-    place = standing(doc.approvals, text_sha256, doc.stages, doc.review_months)
-    verdict = place.verdict(as_of, doc.due_soon_days, doc.issued)
-    names = list(doc.bodies)
-    # a draft is dated by its library release, or by its newest change since (never before its text)
-    dated = place.current.date if place.current else max(doc.issued, doc.unreleased or doc.issued)
-    context["doc"] = {
-        "version": policy.version,
-        "library_release": doc.library_release if doc.unreleased is None else
-        f"{doc.library_release} with unreleased changes of {long_date(doc.unreleased)}",
-        "issued": dated,
-        "review_due": verdict.due,
-        "review_label": "First approval due by" if verdict.first_approval else "Next review",
-        "review_row": "First approval due by" if verdict.first_approval else "Next review date",
-        "review_text": long_date(verdict.due) + (" (overdue)" if verdict.overdue else ""),
-        "review_sentence": _review_sentence(verdict),
-        "owner": role(policy.owner, doc.setting),
-        "approver": ", then ".join(names),  # the same bodies as the approval note and signatures
-        "approved": place.approved,
-        "approval_date": long_date(place.current.date) if place.current else
-        f"Not yet at every stage: the {place.pending[-1].body} approved it on {long_date(place.pending[-1].date)}"
-        if place.pending else "Not yet approved",
-        "approval_status": "Approved" if place.approved else "Draft: not approved",
-        "approval_note": _approval_note(place, names),
-        "signatories": signatories(doc.stages, context),
-        "minutes": "; ".join(r.minute for r in place.current.records) if place.current else "",
-        "history": document_control(place, _current_text(doc)),
-        "text_sha256": text_sha256,
-        "audience": policy.audience,
-        "summary": policy.summary,
-        "related": [{"title": title, "url": url} for title, url in zip(doc.related, doc.related_urls or
-                                                                        ("",) * len(doc.related))],
-        "key_people": people,
-        "related_placed": any(p.related for p in doc.parts),
-        "parts": parts,
-        "keywords": ["policy", *sorted({c.section for p in doc.parts for c in p.clauses})],
-        "subject": f"{policy.title} for {doc.setting.name}",
-    }
-    try:
-        markdown = render_template(frame_source(), context, limit=None)  # the engine's own frame: clauses are bounded
-    except TemplateProblem as exc:
-        raise _ClauseFailure(Problem(doc.setting.path, 0, 0, "", f"{exc.message} (building {doc.key})")) from None
-    avoided = avoided_terms(doc, texts, markdown)
-    if avoided:
-        raise _ClauseFailure(*avoided)
-    return RenderedDocument(
-        key=doc.key, setting_id=doc.setting.id, policy_id=policy.id, markdown=markdown,
-        title=policy.title, school=doc.setting.name, trust=str(context["trust"]["name"]),
-        epoch=noon_epoch(dated), clause_versions=doc.clause_versions, text_sha256=text_sha256, standing=place,
-        changes_on=None if verdict.overdue else verdict.due + timedelta(days=1),
-        content=content,
-        issued=doc.issued,
-        colours=template_colours(context["trust"]),
-    )
+    return parts, texts
 
 
 def _markup(path: str, source: str, first_line: int, text: str, key: str, field: str = "") -> list[Problem]:
@@ -204,6 +219,14 @@ def _current_text(doc: DocumentPlan) -> CurrentText:
                        bodies=doc.bodies, unreleased=doc.unreleased, unreleased_records=doc.unreleased_records)
 
 
+def _public_people(doc: DocumentPlan, context: Mapping[str, Any], public: PublicCopy) -> list[dict[str, str]]:
+    """The key people table of a public copy: names and roles, each contact left out is
+    "Through the school office" (the trust's contact words) instead of an empty cell."""
+    shown = replace(doc.setting, values={**doc.setting.values, "people": context["people"]})
+    rows = key_people(shown, context["la"])
+    return [{**row, "contact": row["contact"] or f"Through {public.contact}"} for row in rows]
+
+
 def _review_sentence(verdict: Verdict) -> str:
     when = long_date(verdict.due)
     if verdict.first_approval:
@@ -211,9 +234,10 @@ def _review_sentence(verdict: Verdict) -> str:
     return f"The next review is due by {when}" + (": it is overdue." if verdict.overdue else ".")
 
 
-def _approval_note(place: Standing, names: list[str]) -> str:
+def _approval_note(place: Standing, names: list[str], minutes: bool = True) -> str:
     if place.current:
-        bodies = " and ".join(f"the {r.body} on {long_date(r.date)} (minute {r.minute})" for r in place.current.records)
+        bodies = " and ".join(f"the {r.body} on {long_date(r.date)}" + (f" (minute {r.minute})" if minutes else "")
+                              for r in place.current.records)
         return f"Approved by {bodies}."
     if place.pending:
         done = " and ".join(f"the {r.body} on {long_date(r.date)}" for r in place.pending)

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Mapping
 
 from policykit.core.conditions import applies, setting_facts
 from policykit.core.context import clause_context
+from policykit.core.public import PublicCopy, public_copy
 from policykit.errors import Problem, UsageError, did_you_mean
 from policykit.governance.scheme import body_names, due_soon_days, review_months, stages
 from policykit.model import Approval, Clause, Library, Policy, Project, Setting, freeze
@@ -68,14 +69,19 @@ class Plan:
     # the day the documents are rendered for: a text whose approval or review is due by then says
     # it is overdue (not part of any document's plan key: see RenderedDocument.changes_on)
     as_of: date = field(default_factory=date.today)
+    # the copy for the school's website (core/public.py): None for the staff copy
+    public: PublicCopy | None = None
 
 
 def resolve(project: Project, settings: Iterable[str] | None = None,
-            policies: Iterable[str] | None = None, as_of: date | None = None) -> Plan:
+            policies: Iterable[str] | None = None, as_of: date | None = None, public: bool = False) -> Plan:
     """Plan every selected school x policy (all of them by default), to be rendered as of
-    `as_of` (default today)."""
+    `as_of` (default today); `public`: the copies for the schools' websites, of the policies
+    the library marks `published` (every one by default)."""
     chosen_settings = _select(settings, project.settings, "setting", "school")
     chosen_policies = _select(policies, project.library.policies, "policy", "policy")
+    if public:
+        chosen_policies = _published(chosen_policies, project.library, policies is not None and bool(policies))
     library = project.library
     documents = []
     for sid in chosen_settings:
@@ -111,7 +117,18 @@ def resolve(project: Project, settings: Iterable[str] | None = None,
                 unreleased=library.unreleased(versions),
                 unreleased_records=unreleased_approvals(library, approvals),
             ))
-    return Plan(project, tuple(documents), as_of or date.today())
+    return Plan(project, tuple(documents), as_of or date.today(), public_copy(project.trust) if public else None)
+
+
+def _published(chosen: list[str], library: Library, asked: bool) -> list[str]:
+    """The policies of a public build: those published; naming one that is not is a usage error."""
+    if asked:
+        unpublished = [p for p in chosen if not library.policies[p].published]
+        if unpublished:
+            raise UsageError([Problem("--policy", 0, 0, "", f"policy '{p}' is not published",
+                                      f"{library.policies[p].path} says published: false; a public copy is made "
+                                      "only of a policy the school publishes") for p in unpublished])
+    return [p for p in chosen if library.policies[p].published]
 
 
 def _document(doc_id: str, library: Library, setting: Setting) -> tuple[str, str]:

@@ -112,6 +112,8 @@ def _pattern_hint(path: tuple[Any, ...], error: ValidationError) -> str:
         "id": "lower-case letters, digits and hyphens",
         "release": "for example 2025.1",
     }
+    if len(path) >= 2 and path[-2] == "private":
+        return "a dotted name of a value, e.g. people.*.email or approval.minute"
     return hints.get(name, f"must match {error.validator_value}")
 
 

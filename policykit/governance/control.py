@@ -44,7 +44,7 @@ class CurrentText:
         return {c.id: c.version for c in self.clauses}
 
 
-def document_control(place: Standing, doc: CurrentText) -> list[dict[str, str]]:
+def document_control(place: Standing, doc: CurrentText, minutes: bool = True) -> list[dict[str, str]]:
     """The rows: every approval recorded for this school's policy by date, a row for each stage
     of a policy that two bodies approve, then the current text when it is not yet approved."""
     rows = []
@@ -61,7 +61,7 @@ def document_control(place: Standing, doc: CurrentText) -> list[dict[str, str]]:
             "version": _version(record.policy_version, record.library_release, record.seq in doc.unreleased_records),
             "date": long_date(record.date),
             "summary": summary,
-            "approved_by": f"{record.body}, minute {record.minute}",
+            "approved_by": f"{record.body}, minute {record.minute}" if minutes else record.body,
         })
         if decision is not None and record is decision.last:
             before = decision

@@ -57,15 +57,18 @@ class BuildRequest:
 
     def __init__(self, root: Path, out: Path, formats: Sequence[str] | str | None,
                  settings: Iterable[str] | None, policies: Iterable[str] | None, converter: Converter | None,
-                 jobs: int | None, force: bool, shard: str | tuple[int, int] | None, as_of: date | None = None):
+                 jobs: int | None, force: bool, shard: str | tuple[int, int] | None, as_of: date | None = None,
+                 public: bool = False):
         self.root, self.out, self.force = root, out, force
         self.as_of = as_of or date.today()
         self.formats = formats
         self.part: Shard | None = parse_shard(shard)
         self.jobs = _jobs(jobs)
         self.converter = converter or Pandoc()
-        self.tools: Toolchain = toolchain(root, self.converter)
+        self.public = public
+        self.tools: Toolchain = toolchain(root, self.converter, "public" if public else "")
         self.previous = _previous(out, self.part)
+        _same_copy(out, self.previous, self.tools)
         self.settings = list(dict.fromkeys(settings)) if settings else None
         self.policies = list(dict.fromkeys(policies)) if policies else None
         # the formats are not in the key: a build of some of the formats the last one made (the
@@ -179,6 +182,9 @@ class BuildRequest:
         for p in plans:
             text = rendered.get(p.key) or self.previous.documents[p.key].text_fingerprint
             doc = in_force(plan.project, p, text)
+            if doc is not None and plan.public is not None:  # the archived staff copy, its private values taken out
+                doc = replace(doc, markdown=plan.public.archived(doc.markdown, p.context, (a.minute for a in p.approvals),
+                                                                 (a.recorded_by for a in p.approvals)))
             if doc is not None:
                 out.append(doc)
         return tuple(out)
@@ -206,6 +212,19 @@ def _remove(out: Path, entries: Iterable[DocumentEntry]) -> tuple[Path, ...]:
         except OSError:
             pass
     return tuple(removed)
+
+
+def _same_copy(out: Path, previous: Manifest, tools: Toolchain) -> None:
+    """Refuse to write public copies into a folder of staff copies, or the other way round: the
+    public folder is the one to publish, and must never hold a staff copy."""
+    kinds = {(m.tools or {}).get("copy", "") for m in [previous, *(read_manifest(out, f.name) for f in
+                                                                    sorted(out.glob("manifest*.json")))] if m.documents}
+    had = next(iter(kinds - {tools.copy}), tools.copy)
+    if had != tools.copy:
+        holds, asked = ("public", "staff") if had else ("staff", "public")
+        raise UsageError(Problem("--out", message=f"{out} holds the {holds} copies: the {asked} copies go to a "
+                                 "folder of their own", hint="build the public copies with --public into "
+                                 "build/public (the default), and the staff copies anywhere else"))
 
 
 def _jobs(jobs: int | None) -> int:

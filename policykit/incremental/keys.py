@@ -46,16 +46,20 @@ class Toolchain:
     converter: str
     package_sha256: str  # policykit's own files: code, templates, Lua filters, fonts
     settings_assets_sha256: str  # files beside the settings that are not YAML (a logo, say)
+    # "public" for the schools' website copies (core/public.py), "" for the staff copies: in every
+    # key, so a public build never takes a staff build's output or manifest entry for its own
+    copy: str = ""
 
     @property
     def key(self) -> bytes:
         return hashlib.sha256(repr(self).encode("utf-8")).digest()
 
     def versions(self) -> dict[str, str]:
-        return {"policykit": self.policykit, "pandoc": self.pandoc, "typst": self.typst}
+        out = {"policykit": self.policykit, "pandoc": self.pandoc, "typst": self.typst}
+        return {**out, "copy": self.copy} if self.copy else out  # shards of the two copies never merge
 
 
-def toolchain(root: Path, converter: Converter) -> Toolchain:
+def toolchain(root: Path, converter: Converter, copy: str = "") -> Toolchain:
     from policykit import (
         version as installed,  # read at call time: a new version (even a patched one in a test) rebuilds
     )
@@ -69,6 +73,7 @@ def toolchain(root: Path, converter: Converter) -> Toolchain:
         converter=f"{kind.__module__}.{kind.__qualname__}",
         package_sha256=_package_sha256(PACKAGE),
         settings_assets_sha256=_settings_assets(root),
+        copy=copy,
     )
 
 

@@ -6,8 +6,10 @@ and `diff --out` (and the build folder `acknowledgements` links into), `output_f
 that is the trust root, lies inside `clauses/` or `settings/`, or (for a folder) holds one of
 them. The only files policykit writes inside `settings/` are the approval records, and
 `approval_records` is the one way to reach them. Inside `clauses/`, `policykit release` edits
-the library's own file, through `library_file`, and `policykit import` writes new clauses and a
-policy definition (and may declare a section in the library's file), through `import_targets`.
+the library's own file, through `library_file`; `policykit update` merges the library's files,
+through `library_files_to_write`, which refuses any path outside clauses/ (settings/ and its
+approval records among them); and `policykit import` writes new clauses and a policy definition
+(and may declare a section in the library's file), through `import_targets`.
 
 `--out ''` means the current folder, which is often the trust root: a build there would
 scatter 80 files and a manifest among clauses/ and settings/, and `--out clauses` would put
@@ -18,13 +20,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Iterable
 
 from policykit.errors import Problem, UsageError
 
 GUARDED = ("clauses", "settings")
 OUT = "build"  # the default output folder, under the trust root
 SITE = Path(OUT) / "site"
+PUBLIC = Path(OUT) / "public"  # the public copies (build --public)
+PUBLIC_SITE = PUBLIC / "site"  # and their site (site --public)
 PACKS = Path(OUT) / "packs"
+# build/ folders of policykit's own: a school with one of these ids would share its folder
+RESERVED_IDS = frozenset({SITE.name, PUBLIC.name, PACKS.name, "in-force"})
 APPROVALS = Path("settings") / "approvals"  # the ledger and the approved texts: written by `approve` only
 LIBRARY = Path("clauses") / "library.yaml"  # the library's release and changelog: written by `release` only
 _HINT = "use build/, the default, or a folder outside clauses/ and settings/"
@@ -120,3 +127,24 @@ def import_targets(root: Path | str, section: str, policy: str) -> tuple[Path, P
             raise UsageError(Problem(rel.as_posix(), message="is reached through a symbolic link",
                                      hint="policykit writes only the trust's own files: remove the link"))
     return base / "clauses" / section, base / "clauses" / "policies" / f"{policy}.yaml"
+
+
+LIBRARY_FOLDER = "clauses"
+
+
+def library_files_to_write(root: Path | str, names: Iterable[str]) -> dict[str, Path]:
+    """Where `policykit update` may write each library file `names` (paths under clauses/, `/`
+    separated): ROOT/clauses/NAME. Refused (a usage error) for a name that would lead out of
+    clauses/ (an absolute path, `..`, a link), so nothing in settings/ is ever reached."""
+    folder = Path(root) / LIBRARY_FOLDER
+    trust = _resolve(folder, "--library", str(folder))
+    out: dict[str, Path] = {}
+    for name in names:
+        rel = Path(name)
+        target = folder / rel
+        if rel.is_absolute() or ".." in rel.parts or through_link(folder, rel) or \
+                trust not in _resolve(target, "--library", name).parents:
+            raise UsageError(Problem(name, message="is not a file inside the library's clauses/ folder",
+                                     hint="policykit update writes only inside clauses/"))
+        out[name] = target
+    return out

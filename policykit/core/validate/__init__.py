@@ -4,10 +4,12 @@ Each file is checked on its own, so one broken file hides nothing else; only the
 need a broken file's contents (a school's local authority needs trust.yaml, say) wait. The
 checks, one module each:
 
+    conflicts.py    merge conflicts `policykit update` left in the library
     characters.py   characters no document can carry or the PDF draw
     library.py      library.yaml, clauses and policies (includes.py: their includes)
     clause_text.py  what a clause body may hold: no headings, images, other templates
     settings.py     trust.yaml and each school's file, merged; local adaptations
+    public.py       the names trust.yaml's `public` marks private
     variables.py    every template variable a school's documents use is set for it
     signatories.py  every body that approves a school's documents has someone to sign for it
     ledger.py       the approval records and the archived texts they name
@@ -22,8 +24,10 @@ from typing import Iterable
 from policykit.core.load import Sources
 from policykit.core.releases import history_problems
 from policykit.core.validate.characters import character_problems
+from policykit.core.validate.conflicts import conflict_problems, conflicted
 from policykit.core.validate.ledger import ledger_records
 from policykit.core.validate.library import check_library, policy_names
+from policykit.core.validate.public import check_public
 from policykit.core.validate.settings import check_adaptations, school_settings, trust_settings
 from policykit.core.validate.signatories import check_signatories
 from policykit.core.validate.unversioned import RecordedText, approval_texts, history_texts, unversioned_changes
@@ -41,6 +45,10 @@ def validate(sources: Sources, recorded: Iterable[RecordedText] = ()) -> Project
     The Project's `warnings` say which clauses changed without a new version, against the
     history files, the approvals and the clause texts `recorded` elsewhere (a build's manifest,
     which the commands read: the core reads no outputs)."""
+    conflicts = conflict_problems(sources)
+    if conflicts:  # a file with conflict markers is neither side's text: report just those, at their lines
+        files = conflicted(conflicts)
+        raise PolicykitError([*conflicts, *(p for p in sources.problems if p.path not in files)])
     problems: list[Problem] = list(sources.problems)
     problems.extend(character_problems(sources))
     problems.extend(history_problems(sources))
@@ -53,6 +61,8 @@ def validate(sources: Sources, recorded: Iterable[RecordedText] = ()) -> Project
         check_variables(library, trust, settings, problems)
         check_signatories(sources, library, trust, settings, problems)
         check_adaptations(library, settings, {d.path.stem: d for d in sources.settings}, problems)
+    if trust is not None:
+        check_public(sources, trust, settings, problems)
     if trust is not None and sources.trust is not None:
         known = policy_names(sources)
         for pid in trust.get("scheme_of_delegation", {}).get("policies", {}):

@@ -13,7 +13,7 @@ from policykit.core.validate.library import ID, declared_options, option_value
 from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
 from policykit.model import Library, Setting, freeze
-from policykit.system.places import through_link
+from policykit.system.places import RESERVED_IDS, through_link
 
 
 def trust_settings(sources: Sources, problems: list[Problem]) -> dict[str, Any] | None:
@@ -46,6 +46,10 @@ def school_settings(sources: Sources, trust: Mapping[str, Any] | None, library: 
         if not ID.match(sid):
             problems.append(Problem(doc.shown, 0, 0, "", f"'{sid}' is not a usable school id",
                                     "name the file with lower-case letters, digits and hyphens, e.g. oakfield.yaml"))
+            continue
+        if sid in RESERVED_IDS:
+            problems.append(Problem(doc.shown, 0, 0, "", f"'{sid}' is the name of a folder policykit writes in build/",
+                                    f"name the school's file something else (not {', '.join(sorted(RESERVED_IDS))})"))
             continue
         found = schema.check(doc, "setting")
         problems.extend(found)
