@@ -12,6 +12,7 @@ The library API, one function per command (the command line is a thin layer over
     release(root, version, on, ...)        cut a library release into clauses/library.yaml
     merge_manifests(out)                   join the manifests of a sharded build
     coverage(root, ...)                    where each requirement is covered, per school
+    import_docx(root, file, section, policy)  a Word policy as draft clauses and a policy definition
     update(root, to, ...)                  take a new library release, keeping the trust's changes
     init(folder, trust_name, ...)          make a new trust repository from the bundled library
 
@@ -38,6 +39,7 @@ _API = {
     "pack": "policykit.commands.pack", "PackResult": "policykit.commands.pack",
     "release": "policykit.commands.release", "ReleaseResult": "policykit.commands.release",
     "coverage": "policykit.commands.coverage", "Coverage": "policykit.commands.coverage",
+    "import_docx": "policykit.commands.import_docx", "ImportResult": "policykit.commands.import_docx",
     "update": "policykit.commands.update", "UpdateResult": "policykit.commands.update",
     "init": "policykit.commands.init", "InitResult": "policykit.commands.init",
 }
@@ -48,6 +50,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from policykit.commands.approve import ApprovalResult, approve  # noqa: F401
     from policykit.commands.build import BuildResult, build, merge_manifests  # noqa: F401
     from policykit.commands.diff import DiffResult, diff  # noqa: F401
+    from policykit.commands.import_docx import ImportResult, import_docx  # noqa: F401
     from policykit.commands.init import InitResult, init  # noqa: F401
     from policykit.commands.pack import PackResult, pack  # noqa: F401
     from policykit.commands.release import ReleaseResult, release  # noqa: F401

@@ -415,6 +415,30 @@ def release_command(root: Path, version: str, on: Any, notes: tuple[str, ...]) -
         click.echo(line)
 
 
+@main.command("import")
+@root_option
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--section", required=True, metavar="SECTION",
+              help="The section (folder under clauses/) for its clauses, e.g. acceptable-use; a new one is declared.")
+@click.option("--policy", required=True, metavar="ID", help="The policy's id: clauses/policies/ID.yaml.")
+@click.option("--prefix", default=None, metavar="TEXT",
+              help="What the clause ids start with [default: the section's usual prefix].")
+@click.option("--force", is_flag=True, help="Replace the policy and clause files an earlier import wrote.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the import report as Markdown to this file.")
+def import_command(root: Path, file: Path, section: str, policy: str, prefix: str | None, force: bool,
+                   report: Path | None) -> None:
+    """Import the Word policy FILE (.docx) as draft clauses of SECTION and the policy ID, and report
+    what a person must review: names and contacts that settings could give, pictures left out, ..."""
+    from policykit.commands.import_docx import report_markdown
+
+    result = _run(lambda: policykit.import_docx(root, file, section, policy, force=force, prefix=prefix,
+                                                report=report))
+    click.echo(report_markdown(result, root).encode("utf-8"), nl=False)
+    if result.report is not None:
+        click.echo(f"wrote the report to {result.report}", err=True)
+
+
 @main.command("diff")
 @root_option
 @click.argument("setting", required=False)

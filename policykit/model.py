@@ -131,6 +131,8 @@ class Library:
     documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # what the library must cover (clauses/requirements.yaml); () when the trust keeps no such list
     requirements: tuple[Requirement, ...] = ()
+    # sections beyond the first library's four (SECTIONS), as clauses/library.yaml declares them
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def release_date(self, name: str) -> date | None:
         """The date of release `name` (this one's, or one its changelog names); None if unknown."""

@@ -34,7 +34,7 @@ def library_at(sources: Sources, current: Library, name: str, where: str = "rele
     # a clause that is only in history left the library at some release: the current release
     # cannot tell whether that was before it or since, and counts it gone (as it always has)
     docs = _clause_docs(sources, release, problems, removed=not is_current)
-    clauses = parse_clauses(docs, current.options, problems, current.guidance)
+    clauses = parse_clauses(docs, current.options, problems, current.guidance, None)  # sections: as validated
     policies = parse_policies(_policy_docs(sources.policies, set(clauses), set(current.documents)), clauses,
                               problems, documents=current.documents)
     if problems:
@@ -42,7 +42,7 @@ def library_at(sources: Sources, current: Library, name: str, where: str = "rele
     changelog = [c for c in current.changelog if parse_day(c.get("date")) <= release.date]
     return Library(name=current.name, release=release.name, date=release.date, options=current.options,
                    changelog=freeze(changelog), clauses=freeze(clauses), policies=freeze(policies),
-                   guidance=current.guidance, documents=current.documents)
+                   guidance=current.guidance, documents=current.documents, sections=current.sections)
 
 
 def _clause_docs(sources: Sources, release: Release, problems: list[Problem], removed: bool = True) -> list[YamlDoc]:

@@ -289,10 +289,11 @@ class _Pages:
         names = {s.id: s.name for s in self.schools}
         titles = {p.id: p.title for p in self.policies}
         sections = []
-        for section in SECTIONS:
+        for section in (*SECTIONS, *library.sections):
             clauses = sorted((c for c in library.clauses.values() if c.section == section), key=lambda c: c.id)
             if clauses:
-                sections.append({"id": section, "title": _state_label(section.replace("-", " ")),
+                declared = str(library.sections.get(section, {}).get("title", ""))
+                sections.append({"id": section, "title": declared or _state_label(section.replace("-", " ")),
                                  "clauses": clauses})
         reach: dict[str, list[tuple[str, list[str]]]] = {}
         for cid, pairs in self.reach.items():

@@ -5,10 +5,11 @@ and `diff --out` (and the build folder `acknowledgements` links into), `output_f
 `pack --out` and `status --ics`. Both refuse, as a usage error naming the option, a path
 that is the trust root, lies inside `clauses/` or `settings/`, or (for a folder) holds one of
 them. The only files policykit writes inside `settings/` are the approval records, and
-`approval_records` is the one way to reach them; the only one inside `clauses/` is the
-library's own file, which `policykit release` edits, through `library_file`, and the library's
-files that `policykit update` merges, through `library_files_to_write`, which refuses any path
-outside clauses/ (settings/ and its approval records among them).
+`approval_records` is the one way to reach them. Inside `clauses/`, `policykit release` edits
+the library's own file, through `library_file`; `policykit update` merges the library's files,
+through `library_files_to_write`, which refuses any path outside clauses/ (settings/ and its
+approval records among them); and `policykit import` writes new clauses and a policy definition
+(and may declare a section in the library's file), through `import_targets`.
 
 `--out ''` means the current folder, which is often the trust root: a build there would
 scatter 80 files and a manifest among clauses/ and settings/, and `--out clauses` would put
@@ -17,6 +18,7 @@ documents into the library, where the next validate reads them as clauses.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -102,6 +104,29 @@ def approval_records(root: Path | str) -> Path:
 def library_file(root: Path | str) -> Path:
     """clauses/library.yaml under the trust root: the library's release, date and changelog."""
     return Path(root) / LIBRARY
+
+
+IMPORT_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # a section folder's and a policy's name, as the schemas have ids
+_NOT_SECTIONS = ("policies", "history")  # clauses/ folders that hold no section's clauses
+
+
+def import_targets(root: Path | str, section: str, policy: str) -> tuple[Path, Path]:
+    """clauses/SECTION/ and clauses/policies/POLICY.yaml under the trust root: where `policykit import`
+    writes, refused (a usage error naming the option) for a name that is not an id, a folder that holds
+    no clauses (policies/, history/), or a place reached through a symbolic link."""
+    for option, name in (("--section", section), ("--policy", policy)):
+        if not re.match(IMPORT_ID, name or "") or len(name) > 80:
+            raise UsageError(Problem(option, message=f"'{name}' is not a name policykit can use",
+                                     hint="lower-case letters, digits and hyphens, e.g. mobile-phones"))
+    if section in _NOT_SECTIONS:
+        raise UsageError(Problem("--section", message=f"clauses/{section}/ holds no section's clauses",
+                                 hint="name the section the clauses belong to, e.g. acceptable-use"))
+    base = Path(root)
+    for rel in (Path("clauses") / section, Path("clauses") / "policies" / f"{policy}.yaml"):
+        if through_link(base, rel):
+            raise UsageError(Problem(rel.as_posix(), message="is reached through a symbolic link",
+                                     hint="policykit writes only the trust's own files: remove the link"))
+    return base / "clauses" / section, base / "clauses" / "policies" / f"{policy}.yaml"
 
 
 LIBRARY_FOLDER = "clauses"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from policykit.core import schema
 from policykit.core.conditions import age_range
@@ -14,7 +14,7 @@ from policykit.core.validate.clause_text import body_problems
 from policykit.core.validate.includes import expand, include_loops
 from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
-from policykit.model import ChangeNote, Clause, Library, Policy, Requirement, freeze
+from policykit.model import SECTIONS, ChangeNote, Clause, Library, Policy, Requirement, freeze
 
 ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -26,12 +26,14 @@ def check_library(sources: Sources, problems: list[Problem]) -> Library | None:
     options = declared_options(sources)
     guidance = declared(sources, "guidance")
     documents = declared(sources, "documents")
-    clauses = parse_clauses(sources.clauses, options, problems, guidance)
+    sections = declared(sources, "sections")
+    known = None if sections is None else (*SECTIONS, *sections)
+    clauses = parse_clauses(sources.clauses, options, problems, guidance, known)
     # a clause file that is itself broken is reported once, not again by each policy naming it
     broken = {d.path.stem for d in sources.clauses if d.path.stem not in clauses}
     broken |= {Path(p.path).stem for p in sources.problems if p.path.endswith(".md")}
     policies = parse_policies(sources.policies, clauses, problems, broken, policy_names(sources), documents)
-    requirements = parse_requirements(sources.requirements, sources.clauses, clauses, problems)
+    requirements = parse_requirements(sources.requirements, sources.clauses, clauses, problems, known)
     if doc is None or lib_problems:
         return None
     return Library(
@@ -45,11 +47,12 @@ def check_library(sources: Sources, problems: list[Problem]) -> Library | None:
         guidance=freeze(guidance or {}),
         documents=freeze(documents or {}),
         requirements=requirements,
+        sections=freeze(sections or {}),
     )
 
 
 def parse_requirements(doc: YamlDoc | None, clause_docs: Iterable[YamlDoc], clauses: Mapping[str, Clause],
-                       problems: list[Problem]) -> tuple[Requirement, ...]:
+                       problems: list[Problem], sections: Sequence[str] | None = None) -> tuple[Requirement, ...]:
     """clauses/requirements.yaml, and every clause's `covers` checked against it."""
     if doc is None:
         return ()
@@ -64,6 +67,8 @@ def parse_requirements(doc: YamlDoc | None, clause_docs: Iterable[YamlDoc], clau
             problems.append(doc.problem(("requirements", i, "id"), f"requirement '{entry['id']}' is listed twice"))
             continue
         seen.add(entry["id"])
+        if sections is not None and entry["section"] not in sections:
+            problems.append(section_problem(doc, ("requirements", i, "section"), entry["section"], sections))
         ages = entry.get("applies", {}).get("ages")
         if ages is not None and age_range(ages) is None:
             problems.append(doc.problem(("requirements", i, "applies", "ages"), f"'{ages}' gives the older age first",
@@ -109,8 +114,15 @@ def source_text(item: Any, guidance: Mapping[str, Any] | None) -> str:
     return f"{name}, {item['part']}" if item.get("part") else name
 
 
+def section_problem(doc: YamlDoc, key: tuple[Any, ...], section: str, sections: Sequence[str]) -> Problem:
+    """A section that is neither one of the first library's four nor declared in clauses/library.yaml."""
+    return doc.problem(key, f"unknown section '{section}'", did_you_mean(section, sections)
+                       or f"use one of: {', '.join(sections)}; or declare it under sections in clauses/library.yaml")
+
+
 def parse_clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any] | None, problems: list[Problem],
-                  guidance: Mapping[str, Any] | None = None) -> dict[str, Clause]:
+                  guidance: Mapping[str, Any] | None = None,
+                  sections: Sequence[str] | None = SECTIONS) -> dict[str, Clause]:
     clauses: dict[str, Clause] = {}
     seen: dict[str, str] = {}
     for doc in docs:
@@ -127,6 +139,8 @@ def parse_clauses(docs: Iterable[YamlDoc], options: Mapping[str, Any] | None, pr
             problems.append(doc.problem(("id",), f"clause id '{cid}' is also used by {seen[cid]}"))
             continue
         seen[cid] = doc.shown
+        if sections is not None and data["section"] not in sections:
+            problems.append(section_problem(doc, ("section",), data["section"], sections))
         folder = doc.path.parent.name
         if folder != data["section"]:
             problems.append(doc.problem(("section",), f"clause is in clauses/{folder}/ but names section "
