@@ -329,3 +329,24 @@ def test_the_trust_s_clause_in_a_policy_survives_the_release_s_new_parts(trust: 
     parts = project.library.policies["code-of-conduct"].parts
     listed = [c for part in parts for c in part.clauses]
     assert "coc-our-staffroom" in listed and "coc-low-level-concerns" in listed  # the trust's, and the release's
+
+
+def test_schemas_init_copied_and_ci_pins_move_to_this_engine(trust: Path) -> None:
+    """The files init wrote for its engine follow the engine running the update, nothing else in them."""
+    from policykit.core.schema import schema_dir
+    from policykit.version import VERSION
+
+    (trust / "schemas").mkdir()
+    stale = trust / "schemas" / "clause.schema.json"
+    stale.write_text('{"old": true}\n', encoding="utf-8")
+    (trust / "schemas" / "notes.txt").write_text("the trust's own\n", encoding="utf-8")
+    workflow = trust / ".github" / "workflows" / "policykit.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text('env:\n  POLICYKIT_VERSION: "0.0.9"  # pinned\njobs: {}\n', encoding="utf-8")
+    _commit(trust, "as init wrote them for an older engine")
+    result = policykit.update(trust)
+    assert stale.read_bytes() == (schema_dir() / "clause.schema.json").read_bytes()
+    assert (trust / "schemas" / "notes.txt").read_text(encoding="utf-8") == "the trust's own\n"
+    assert workflow.read_text(encoding="utf-8") == f'env:\n  POLICYKIT_VERSION: "{VERSION}"  # pinned\njobs: {{}}\n'
+    assert "schemas/clause.schema.json" in result.engine_files and ".github/workflows/policykit.yml" in result.engine_files
+    assert any("moved to policykit" in line for line in describe(result))

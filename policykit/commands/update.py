@@ -7,7 +7,10 @@
     -> what the update changes for each school (diff --library BASE NEW), when it validates
 
 As copier's update does for a project made from a template. settings/ (and the approval records
-in it) are never written: places.library_files_to_write refuses any path outside clauses/.
+in it) are never written: places.library_files_to_write refuses any path outside clauses/. The
+only other files touched are two kinds `policykit init` wrote: the schemas it copied into
+schemas/ (for the editor lines) take the new engine's, and the CI files' `POLICYKIT_VERSION`
+pin moves to the engine running the update, nothing else in them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from policykit.compare.library import LibraryDiff
 from policykit.core.library_files import library_files, library_releases
 from policykit.core.merge import conflict_lines, merge_file
 from policykit.core.releases import semver
+from policykit.core.schema import schema_dir
 from policykit.core.upstream import FILE, Upstream, read_upstream, upstream_text
 from policykit.errors import PolicykitError, Problem, UsageError
 from policykit.system import processes
@@ -36,6 +40,8 @@ __all__ = ["update", "UpdateResult", "describe"]
 _SPECIAL = ("policies/", "history/")
 _RESOLVE = "resolve the conflict: keep one side and delete the markers; commit, then update again"
 _VERSION = re.compile(r"^version:\s*['\"]?([0-9][0-9.]*)['\"]?\s*$", re.MULTILINE)
+CI_FILES = (".github/workflows/policykit.yml", ".github/workflows/policykit-reviews.yml", ".gitlab-ci.yml")
+_PIN = re.compile(r'^(\s*POLICYKIT_VERSION:\s*)"[^"\n]*"', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class UpdateResult:
     notes: tuple[str, ...] = ()  # "file: note"
     written: tuple[Path, ...] = ()
     own: int = 0  # files only the trust has: untouched
+    engine_files: tuple[str, ...] = ()  # schemas/ copies and CI pins moved to this engine (paths from the root)
     diff: LibraryDiff | None = None  # what the update changes for each school
     diff_problems: tuple[Problem, ...] = field(default=())  # why that could not be worked out
 
@@ -113,8 +120,10 @@ def update(root: Path | str, to: str | None = None, library: Path | str | None =
     targets = library_files_to_write(root, files)
     writes = {targets[name]: data for name, data in files.items()}
     writes[root / FILE] = upstream_text(Upstream(new, VERSION)).encode("utf-8")
+    engine = engine_files(root)
+    writes.update({root / name: data for name, data in engine.items()})
     written = write_files(writes, hint="check that clauses/ and .policykit.yaml can be written")
-    done = UpdateResult(old, new, source, written=tuple(written), **result)
+    done = UpdateResult(old, new, source, written=tuple(written), engine_files=tuple(sorted(engine)), **result)
     if done.conflicts:
         return done
     try:
@@ -122,6 +131,29 @@ def update(root: Path | str, to: str | None = None, library: Path | str | None =
     except PolicykitError as exc:
         return replace(done, diff_problems=exc.problems)
     return replace(done, diff=report)
+
+
+def engine_files(root: Path) -> dict[str, bytes]:
+    """The files `init` wrote for the engine that this engine would write differently: each schema
+    in schemas/ that policykit ships (when the trust keeps the folder), and each CI file whose
+    POLICYKIT_VERSION pin names another version. Path from the root -> the new bytes."""
+    out: dict[str, bytes] = {}
+    folder = root / "schemas"
+    if folder.is_dir() and not folder.is_symlink():
+        for shipped in sorted(schema_dir().glob("*.schema.json")):
+            target = folder / shipped.name
+            if target.is_symlink():
+                continue
+            if not target.is_file() or target.read_bytes() != shipped.read_bytes():
+                out[f"schemas/{shipped.name}"] = shipped.read_bytes()
+    for name in CI_FILES:
+        path = root / name
+        if path.is_file() and not path.is_symlink():
+            text = path.read_text(encoding="utf-8")
+            pinned = _PIN.sub(lambda m: f'{m.group(1)}"{VERSION}"', text)
+            if pinned != text:
+                out[name] = pinned.encode("utf-8")
+    return out
 
 
 def _release_of(data: bytes, asked: str | None) -> str:
@@ -141,7 +173,7 @@ def _check_clean(root: Path) -> None:
     update's own changes must be the only ones `git diff` shows, and `git checkout` undoes."""
     hint = "commit or stash them first, or give --allow-dirty to update anyway"
     try:
-        done = processes.run(["git", "status", "--porcelain", "--", "clauses", FILE], cwd=root)
+        done = processes.run(["git", "status", "--porcelain", "--", "clauses", FILE, "schemas", *CI_FILES], cwd=root)
     except FileNotFoundError:
         done = None
     if done is None or done.returncode != 0:
@@ -250,6 +282,8 @@ def describe(result: UpdateResult) -> list[str]:
            "(and take it out of clauses/policies/) if the trust no longer wants it, or keep it as the trust's own")
     if result.own:
         lines.append(f"the trust's own files, untouched: {result.own}")
+    if result.engine_files:
+        lines.append(f"moved to policykit {VERSION}: " + ", ".join(result.engine_files))
     if result.notes:
         lines.append("notes:")
         lines.extend(f"  clauses/{n}" for n in result.notes)
@@ -262,7 +296,7 @@ def describe(result: UpdateResult) -> list[str]:
     else:
         lines.append(f"wrote {len(result.written)} file{'s' if len(result.written) != 1 else ''} (with .policykit.yaml,"
                      f" now at {result.new}); git diff shows every change, git checkout -- clauses .policykit.yaml "
-                     "undoes them")
+                     "(and the files moved to this engine) undoes them")
     if result.diff is not None:
         lines.append("")
         lines.extend(describe_library(result.diff))
