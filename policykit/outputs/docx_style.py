@@ -2,7 +2,7 @@
 
 It is built here with python-docx from pandoc's own default reference.docx, so every style is
 reviewable code rather than an unexplained binary, once per process and trust colour pair.
-The styles name Lato; docx_fonts embeds it when each package is finished.
+The styles name DejaVu Sans; docx_fonts embeds it when each package is finished.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _defaults(document: docx.document.Document) -> None:
     rpr.find(qn("w:lang")).set(qn("w:val"), "en-GB")
     settings = document.settings.element
     settings.find(qn("w:themeFontLang")).set(qn("w:val"), "en-GB")
-    # keep the embedded Lato with the document when Word saves it again
+    # keep the embedded font with the document when Word saves it again
     system = settings.find(qn("w:embedSystemFonts"))
     embed = OxmlElement("w:embedTrueTypeFonts")
     if system is not None:
@@ -130,7 +130,7 @@ def _para(document: docx.document.Document, style_id: str, name: str | None = No
 def _look(style: ParagraphStyle, size: float | None = None, bold: bool | None = None, colour: str | None = None,
           before: float | None = None, after: float | None = None) -> None:
     font = style.font
-    # pandoc's styles name theme fonts; a plain font name makes Lato win everywhere
+    # pandoc's styles name theme fonts; a plain font name makes DejaVu Sans win everywhere
     rpr = style.element.find(qn("w:rPr"))
     if rpr is not None and (theme := rpr.find(qn("w:rFonts"))) is not None:
         rpr.remove(theme)
