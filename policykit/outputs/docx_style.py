@@ -99,6 +99,13 @@ def _defaults(document: docx.document.Document) -> None:
         del fonts.attrib[attr]
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), FONT)
+    # pandoc's other styles (Title, Heading 4 to 9, the linked character styles) name the
+    # theme's fonts for some or all scripts: without those names every style falls to FONT
+    for theme in [f for f in document.styles.element.iter(qn("w:rFonts")) if f is not fonts]:
+        for attr in [a for a in theme.attrib if a.endswith(("Theme", "theme"))]:
+            del theme.attrib[attr]
+        if not theme.attrib:
+            theme.getparent().remove(theme)
     rpr.find(qn("w:sz")).set(qn("w:val"), "21")
     rpr.find(qn("w:szCs")).set(qn("w:val"), "21")
     rpr.find(qn("w:lang")).set(qn("w:val"), "en-GB")
