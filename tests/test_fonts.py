@@ -26,7 +26,7 @@ STYLES = ("", 'weight: "bold", ', 'style: "italic", ', 'weight: "bold", style: "
 
 WELSH = "ŵ ŷ Ŵ Ŷ ẁ ẃ ẅ ỳ Ẁ Ẃ Ẅ Ỳ"
 ARROWS = "← → ↑ ↓ ↔"
-PUNCTUATION = "“double” ‘single’ a–b a—b wait… • item \u00a0no-break 10\u2009m 5\u202fkg £5 €5 © ✓ ✗"
+PUNCTUATION = "“double” ‘single’ don’t don't a–b a—b wait… • item \u00a0no-break 10\u2009m 5\u202fkg £5 €5 © ✓ ✗"
 LATIN = "Ș ș Ț ț ǎ ǒ Ɓ ɓ Ƙ ƙ ł Ł ő ű ç ñ ø å"
 BODY = f"""Ysgol Gymraeg Bro Ŵyn: {WELSH}.
 
@@ -66,8 +66,9 @@ def test_a_welsh_clause_with_arrows_is_set_in_the_bundled_face_only(mini):
     pdf = root / "build" / "alpha" / "remote.pdf"
     assert faces(pdf) == FACES  # all four styles, and no fallback face (Libertinus, New Computer Modern...)
     text = squash(pdf_text(pdf))
-    for word in ("Ŵyn", "Llanŵy", *WELSH.split(), *ARROWS.split(), "“double”", "wait…", "✓", "Ș"):
-        assert word in text, word
+    for word in ("Ŵyn", "Llanŵy", *WELSH.split(), *ARROWS.split(), "“double”", "‘single’", "don’t", "don't",
+                 "wait…", "✓", "Ș"):
+        assert word in text, word  # each quote as typed, curly or straight
     # the Word document names the same font in every style and carries it
     package = zipfile.ZipFile(root / "build" / "alpha" / "remote.docx")
     styles = package.read("word/styles.xml").decode()
