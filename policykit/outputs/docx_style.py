@@ -195,7 +195,7 @@ def _styles(document: docx.document.Document, primary: str, accent: str) -> None
     cover_rule.paragraph_format.right_indent = TEXT_WIDTH * 7 // 10
     detail = _para(document, "CoverDetail", "Cover Detail")
     _look(detail, before=0, after=5)
-    detail.paragraph_format.tab_stops.add_tab_stop(Cm(3.6))
+    detail.paragraph_format.tab_stops.add_tab_stop(Cm(4.9))  # past "First approval due by", bold
     banner = _para(document, "DraftBanner", "Draft Banner")
     _look(banner, size=11, colour=DRAFT_TEXT, before=14, after=14)
     _shade(banner, DRAFT_FILL)
