@@ -167,12 +167,12 @@ def test_docx_structure(mini_build, example_build):
         check_docx(path)
 
 
-def test_docx_embeds_lato(mini_build):
-    """The vendored Lato travels inside the DOCX, obfuscated as Word does it."""
+def test_docx_embeds_the_bundled_font(mini_build):
+    """The bundled DejaVu Sans travels inside the DOCX, obfuscated as Word does it."""
     package = zipfile.ZipFile(built(mini_build, "docx")[0])
     table = docx.oxml.parse_xml(package.read("word/fontTable.xml"))
-    lato = next(f for f in table.iter(f"{W}font") if f.get(qn("w:name")) == "Lato")
-    embeds = {e.tag.replace(W, ""): e for e in lato if e.tag.startswith(f"{W}embed")}
+    font = next(f for f in table.iter(f"{W}font") if f.get(qn("w:name")) == "DejaVu Sans")
+    embeds = {e.tag.replace(W, ""): e for e in font if e.tag.startswith(f"{W}embed")}
     assert set(embeds) == {f"embed{kind}" for kind in FONT_FILES}
     rels = docx.oxml.parse_xml(package.read("word/_rels/fontTable.xml.rels"))
     targets = {r.get("Id"): r.get("Target") for r in rels}

@@ -19,7 +19,7 @@ TODAY = date(2026, 1, 10)
 @pytest.mark.parametrize("minute, by, refused", [
     ("x" * 300, "Clerk", "--minute: is too long (at most 200 characters)"),
     ("LGB/1", "Clerk\x07", "--by: contains U+0007, a control character"),
-    ("LGB/1 \U0001F3EB", "Clerk", "--minute: contains '\U0001F3EB' (U+1F3EB SCHOOL), a character the PDF's fonts"),
+    ("LGB/1 \U0001F3EB", "Clerk", "--minute: contains '\U0001F3EB' (U+1F3EB SCHOOL), a character the PDF's font (DejaVu Sans)"),
     ("LGB/1", "x" * 201, "--by: is too long (at most 200 characters)"),
     ("LGB/1", "Cl\udcffrk", "--by: contains U+DCFF, a lone surrogate"),  # what a non-UTF-8 argument becomes
 ])

@@ -1,96 +1,93 @@
-"""Which characters the PDF's fonts can draw: a tagged PDF (PDF/UA) must not show a missing glyph.
+"""Which characters the PDF's one font draws: validate refuses the others, so none falls back.
 
-Typst refuses a whole document over one glyph no font has, naming no file or key, so
-validate asks here first. The PDF sets its text in the bundled Lato (policykit/fonts); for a
-character Lato lacks, Typst falls back to the fonts inside it (Libertinus Serif, New
-Computer Modern, DejaVu Sans Mono), which is how an Arabic or Cyrillic school name already
-builds. So a character is drawable when Lato's cmap has it, or else when Typst, asked to
-draw it in the four styles the documents use, can: the few characters beyond Lato are tried
-in one small Typst compile, exact for the Typst installed and a few milliseconds, only when
-such a character appears.
+Every document is set in the bundled DejaVu Sans (policykit/system/fonts.py). Typst draws a
+character the font lacks in a font built into it (Libertinus Serif, New Computer Modern) in
+the middle of a line, or, for emoji and Chinese, Japanese and Korean, in no font at all,
+which a tagged PDF (PDF/UA) may not do and Typst then refuses the whole document naming no
+file or key. So validate accepts a character only when DejaVu Sans draws it, read from the
+four font files' cmap tables:
 
-Lato's cmap is read here by hand (subtable formats 4 and 12, all Lato has, 60 lines) rather
-than with fontTools: that would be a large dependency to read one table of four files.
+- a letter or symbol any of the four styles has: Typst, asked for a style that lacks it,
+  takes another style of the same family (DejaVu Sans has no oblique Arabic, and italic
+  Arabic comes out upright);
+- a space or combining mark only when all four have it: Typst does not look for those in
+  another style;
+- a default-ignorable character (joiners, direction marks, variation selectors), which is
+  shaped without a glyph, whether the font has one or not; except U+FEFF, which Typst
+  refuses anywhere in a tagged PDF's text.
+
+tests/test_fonts.py checks these rules against Typst itself, character by character.
+
+The cmap is read here by hand (subtable formats 4 and 12, all DejaVu Sans has)
+rather than with fontTools: that would be a large dependency to read one table of four files.
 """
 
 from __future__ import annotations
 
-import re
 import struct
+import unicodedata
 from functools import lru_cache
 from typing import Iterable
 
 from policykit.core.characters import ALLOWED_CONTROLS, not_text
-from policykit.system.assets import FONTS, asset
+from policykit.system.fonts import font_files
 
-STYLES = ("", 'weight: "bold", ', 'style: "italic", ', 'weight: "bold", style: "italic", ')
+# Default_Ignorable_Code_Point (Unicode 16, DerivedCoreProperties.txt)
+IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+             (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+             (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+             (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+REFUSED = frozenset({0xFEFF})  # Typst: "the text contains the disallowed codepoint" (PDF/UA-1)
 
 
 def undrawable(chars: Iterable[str]) -> set[str]:
-    """The characters among `chars` that no font of the PDF can draw."""
-    candidates = {c for c in chars if ord(c) not in lato() and c not in ALLOWED_CONTROLS and not not_text(c)}
-    return {c for c, ok in probe(candidates).items() if not ok} if candidates else set()
+    """The characters among `chars` that the PDF's font cannot draw."""
+    covered = drawable()
+    return {c for c in chars if ord(c) not in covered and c not in ALLOWED_CONTROLS and not not_text(c)}
 
 
 @lru_cache(maxsize=1)
-def lato() -> frozenset[int]:
-    """Code points every bundled Lato style maps to a glyph."""
-    sets = [cmap(path.read_bytes()) for path in sorted(FONTS.glob("Lato-*.ttf"))]
-    return frozenset.intersection(*sets) if sets else frozenset()
+def drawable() -> frozenset[int]:
+    """Every code point the bundled font draws in every style the documents use (see above)."""
+    styles = [cmap(path.read_bytes()) for path in font_files()]
+    every, some = frozenset.intersection(*styles), frozenset.union(*styles)
+    alone = {c for c in some - every if not _attaches(chr(c))}
+    ignorable = {c for start, end in IGNORABLE for c in range(start, end + 1)}
+    return frozenset((every | alone | ignorable) - REFUSED)
 
 
-_DRAWABLE: dict[str, bool] = {}  # what Typst answered, for this process
-
-
-def probe(chars: Iterable[str]) -> dict[str, bool]:
-    """Whether Typst can draw each character (cached: one compile for all that are new)."""
-    new = sorted({c for c in chars if c not in _DRAWABLE})
-    if new:
-        _DRAWABLE.update(_probe(new))
-    return {c: _DRAWABLE[c] for c in chars}
-
-
-def _probe(chars: list[str]) -> dict[str, bool]:
-    import typst
-
-
-    lines = ['#set text(font: "Lato")', '#set document(title: "glyphs")']
-    first = len(lines) + 1
-    for char in chars:
-        lines.append(" ".join(f'#text({style}"\\u{{{ord(char):x}}}")' for style in STYLES))
-    try:
-        typst.compile("\n".join(lines).encode("utf-8"), font_paths=[asset("fonts")], ignore_system_fonts=True,
-                      pdf_standards=["ua-1"], timestamp=0)
-    except typst.TypstError as exc:
-        failing = {int(n) for n in re.findall(r"\.typ:(\d+):\d+", getattr(exc, "diagnostic", "") or "")}
-        if not failing:  # not the diagnostics we know: try each on its own, if there are several
-            if len(chars) == 1:
-                return {chars[0]: False}
-            return {c: _probe([c])[c] for c in chars}
-        return {c: (first + i) not in failing for i, c in enumerate(chars)}
-    return {c: True for c in chars}
+def _attaches(char: str) -> bool:
+    """A space or a combining mark: Typst takes either from the style the text asks for, or none."""
+    return char.isspace() or unicodedata.category(char)[0] in "MZ"
 
 
 def cmap(font: bytes) -> frozenset[int]:
-    """The code points a TrueType font's cmap maps to a glyph (subtable formats 4 and 12)."""
+    """The code points a TrueType font's cmap maps to a glyph, from its best Unicode subtable
+    (format 12 over format 4, Windows over Unicode platform: the order fontTools' getBestCmap takes)."""
     count = struct.unpack_from(">H", font, 4)[0]
     tables = {struct.unpack_from(">4s", font, 12 + 16 * i)[0]: struct.unpack_from(">I", font, 12 + 16 * i + 8)[0]
               for i in range(count)}
     base = tables[b"cmap"]
-    covered: set[int] = set()
+    subtables = {}
     for i in range(struct.unpack_from(">H", font, base + 2)[0]):
         platform, encoding, offset = struct.unpack_from(">HHI", font, base + 4 + 8 * i)
-        if (platform, encoding) not in ((0, 3), (0, 4), (3, 1), (3, 10)):
-            continue  # not Unicode
-        at = base + offset
+        subtables[(platform, encoding)] = base + offset
+    for at in (subtables[key] for key in _BEST if key in subtables):
         fmt = struct.unpack_from(">H", font, at)[0]
-        if fmt == 4:
-            covered |= _format4(font, at)
-        elif fmt == 12:
-            for k in range(struct.unpack_from(">I", font, at + 12)[0]):
-                start, end, _ = struct.unpack_from(">III", font, at + 16 + 12 * k)
-                covered.update(range(start, end + 1))
-    return frozenset(covered)
+        if fmt in (4, 12):
+            return frozenset(_format12(font, at) if fmt == 12 else _format4(font, at))
+    return frozenset()
+
+
+_BEST = ((3, 10), (0, 6), (0, 4), (3, 1), (0, 3), (0, 2), (0, 1), (0, 0))
+
+
+def _format12(font: bytes, at: int) -> set[int]:
+    covered: set[int] = set()
+    for k in range(struct.unpack_from(">I", font, at + 12)[0]):
+        start, end, glyph = struct.unpack_from(">III", font, at + 16 + 12 * k)
+        covered.update(range(start + (glyph == 0), end + 1))  # glyph 0 is "missing"
+    return covered
 
 
 def _format4(font: bytes, at: int) -> set[int]:

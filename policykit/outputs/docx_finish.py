@@ -5,8 +5,8 @@ paragraphs. Here those paragraphs move into the header and footer parts, the con
 gets one linked entry per heading (so there is a contents list before any word processor
 updates the field), and tables and their introductions keep together. No text is written
 here, only moved or copied: pandoc escaped it.
-The package is then rezipped, with Lato embedded, in a fixed order with every entry dated from
-the document's own epoch, so the same inputs give the same bytes on any day.
+The package is then rezipped, with DejaVu Sans embedded, in a fixed order with every entry
+dated from the document's own epoch, so the same inputs give the same bytes on any day.
 """
 
 from __future__ import annotations
@@ -209,6 +209,6 @@ def _xml(root: etree._Element) -> bytes:
 
 
 def _package(parts: dict[str, bytes], epoch: int) -> bytes:
-    """Rezip in pandoc's order, Lato last, with fixed dates: no clock time, no host details."""
+    """Rezip in pandoc's order, the fonts last, with fixed dates: no clock time, no host details."""
     fonts = embed_fonts(parts)
     return pack([deflated(name, data) for name, data in parts.items()] + list(fonts), epoch)

@@ -1,8 +1,8 @@
-"""Lato inside every DOCX, as Word embeds fonts, so Word and LibreOffice show the PDF's font
-on machines that do not have Lato installed.
+"""DejaVu Sans inside every DOCX, as Word embeds fonts, so Word and LibreOffice show the PDF's
+font (and every character it draws) on machines that do not have it installed.
 
 The fonts are added when the package is finished, not carried in the reference document:
-pandoc would unpack and recompress 300 KB of fonts for every document, and so would the
+pandoc would unpack and recompress 2.7 MB of fonts for every document, and so would the
 final rezip. Here each font is obfuscated and deflated once per process and copied into
 every package as it is.
 """
@@ -18,10 +18,8 @@ from lxml import etree
 
 from policykit.outputs.zippack import Member, deflated
 from policykit.system.assets import asset
-
-FONT = "Lato"
-FONT_FILES = {"Regular": "Lato-Regular.ttf", "Bold": "Lato-Bold.ttf", "Italic": "Lato-Italic.ttf",
-              "BoldItalic": "Lato-BoldItalic.ttf"}
+from policykit.system.fonts import FAMILY as FONT
+from policykit.system.fonts import FILES as FONT_FILES
 FONT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -55,7 +53,7 @@ def _fonts() -> tuple[tuple[tuple[str, str], ...], tuple[Member, ...]]:
 
 
 def embed_fonts(parts: dict[str, bytes]) -> tuple[Member, ...]:
-    """Declare Lato in `parts` (fontTable, its relationships, the content type); return the
+    """Declare the font in `parts` (fontTable, its relationships, the content type); return the
     font files to add to the package after them."""
     keys, members = _fonts()
     table = etree.fromstring(parts["word/fontTable.xml"])

@@ -2,7 +2,7 @@
 
 It is built here with python-docx from pandoc's own default reference.docx, so every style is
 reviewable code rather than an unexplained binary, once per process and trust colour pair.
-The styles name Lato; docx_fonts embeds it when each package is finished.
+The styles name DejaVu Sans; docx_fonts embeds it when each package is finished.
 """
 
 from __future__ import annotations
@@ -99,12 +99,19 @@ def _defaults(document: docx.document.Document) -> None:
         del fonts.attrib[attr]
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), FONT)
+    # pandoc's other styles (Title, Heading 4 to 9, the linked character styles) name the
+    # theme's fonts for some or all scripts: without those names every style falls to FONT
+    for theme in [f for f in document.styles.element.iter(qn("w:rFonts")) if f is not fonts]:
+        for attr in [a for a in theme.attrib if a.endswith(("Theme", "theme"))]:
+            del theme.attrib[attr]
+        if not theme.attrib:
+            theme.getparent().remove(theme)
     rpr.find(qn("w:sz")).set(qn("w:val"), "21")
     rpr.find(qn("w:szCs")).set(qn("w:val"), "21")
     rpr.find(qn("w:lang")).set(qn("w:val"), "en-GB")
     settings = document.settings.element
     settings.find(qn("w:themeFontLang")).set(qn("w:val"), "en-GB")
-    # keep the embedded Lato with the document when Word saves it again
+    # keep the embedded font with the document when Word saves it again
     system = settings.find(qn("w:embedSystemFonts"))
     embed = OxmlElement("w:embedTrueTypeFonts")
     if system is not None:
@@ -130,7 +137,7 @@ def _para(document: docx.document.Document, style_id: str, name: str | None = No
 def _look(style: ParagraphStyle, size: float | None = None, bold: bool | None = None, colour: str | None = None,
           before: float | None = None, after: float | None = None) -> None:
     font = style.font
-    # pandoc's styles name theme fonts; a plain font name makes Lato win everywhere
+    # pandoc's styles name theme fonts; a plain font name makes DejaVu Sans win everywhere
     rpr = style.element.find(qn("w:rPr"))
     if rpr is not None and (theme := rpr.find(qn("w:rFonts"))) is not None:
         rpr.remove(theme)
@@ -188,7 +195,7 @@ def _styles(document: docx.document.Document, primary: str, accent: str) -> None
     cover_rule.paragraph_format.right_indent = TEXT_WIDTH * 7 // 10
     detail = _para(document, "CoverDetail", "Cover Detail")
     _look(detail, before=0, after=5)
-    detail.paragraph_format.tab_stops.add_tab_stop(Cm(3.6))
+    detail.paragraph_format.tab_stops.add_tab_stop(Cm(4.9))  # past "First approval due by", bold
     banner = _para(document, "DraftBanner", "Draft Banner")
     _look(banner, size=11, colour=DRAFT_TEXT, before=14, after=14)
     _shade(banner, DRAFT_FILL)

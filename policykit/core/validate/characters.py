@@ -8,6 +8,7 @@ from policykit.core import characters, glyphs
 from policykit.core.load import Sources
 from policykit.core.yamlfile import YamlDoc, dotted
 from policykit.errors import Problem
+from policykit.system.fonts import FAMILY
 
 
 def character_problems(sources: Sources) -> list[Problem]:
@@ -49,7 +50,8 @@ def character_problems(sources: Sources) -> list[Problem]:
         missing = [c for c in dict.fromkeys(text) if c in cannot]
         if missing:
             problems.append(Problem(doc.shown, line, col or text.index(missing[0]) + 1, key,
-                                    "the PDF's fonts cannot draw " + ", ".join(characters.describe(c) for c in missing),
-                                    "use other characters or leave them out: the PDF has no font for emoji and "
-                                    "many scripts"))
+                                    f"the PDF's font ({FAMILY}) cannot draw "
+                                    + ", ".join(characters.describe(c) for c in missing),
+                                    f"use other characters or leave them out: {FAMILY} has almost no emoji "
+                                    "and not every script"))
     return problems

@@ -13,6 +13,7 @@ from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
 from policykit.governance.ledger import LEDGER, chain_problems, to_approval
 from policykit.governance.scheme import stages
+from policykit.system.fonts import FAMILY
 from policykit.model import Approval, Library, Setting
 
 
@@ -83,7 +84,7 @@ def text_problems(data: Mapping[str, Any]) -> list[Problem]:
         if not characters.suspicious(value):
             continue
         for char in dict.fromkeys(value):
-            why = characters.not_text(char) or ("a character the PDF's fonts cannot draw" if char in cannot else "")
+            why = characters.not_text(char) or (f"a character the PDF's font ({FAMILY}) cannot draw" if char in cannot else "")
             if why:
                 problems.append(Problem(LEDGER.as_posix(), 0, 0, key, f"contains {characters.describe(char)}, {why}",
                                         "use other characters or leave them out"))
