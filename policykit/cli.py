@@ -122,8 +122,15 @@ def validate(root: Path, fmt: str) -> None:
     release = f"library release {lib.release}" + (f", and {unreleased} unreleased clause change"
                                                   f"{'s' if unreleased != 1 else ''} since" if unreleased else "")
     warned = f"; {len(project.warnings)} warning{'s' if len(project.warnings) != 1 else ''}" if project.warnings else ""
-    click.echo(f"ok: {len(lib.clauses)} clauses, {len(lib.policies)} policies, {len(project.settings)} schools "
+    counted = ", ".join(_count(n, word) for n, word in ((len(lib.clauses), "clause"), (len(lib.policies), "policy"),
+                                                          (len(project.settings), "school")))
+    click.echo(f"ok: {counted} "
                f"({release}){warned}", err=fmt == "gitlab")  # gitlab: stdout is the report alone
+
+
+def _count(n: int, word: str) -> str:
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{n} {word if n == 1 else plural}"
 
 
 def _validate(root: Path, fmt: str) -> Any:

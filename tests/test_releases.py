@@ -118,7 +118,7 @@ def test_the_current_release_needs_the_text_an_edited_clause_had(mini):
     assert policykit.validate(root).library.unreleased_clauses()[0].id == "rw-phones"
     result = CliRunner().invoke(main, ["validate", "--root", str(root)])
     assert result.exit_code == 0 and result.stdout == (
-        "ok: 2 clauses, 1 policies, 2 schools (library release 2025.1, and 1 unreleased clause change since)\n")
+        "ok: 2 clauses, 1 policy, 2 schools (library release 2025.1, and 1 unreleased clause change since)\n")
 
 
 def test_an_approval_of_unreleased_text_says_so(mini):

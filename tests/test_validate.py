@@ -130,7 +130,7 @@ def test_cli_validate_reports_problems_without_traceback(mini):
 def test_cli_validate_ok(mini):
     result = CliRunner().invoke(main, ["validate", "--root", str(mini())])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: 2 clauses, 1 policies, 2 schools")
+    assert result.output.startswith("ok: 2 clauses, 1 policy, 2 schools")
 
 
 def test_not_a_trust_repository(tmp_path):

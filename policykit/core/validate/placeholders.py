@@ -15,7 +15,8 @@ from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem
 
 MARKER = "REPLACE:"
-HINT = "write the real value in place of the whole REPLACE: text (keep the quotes round a URN)"
+HINT = "write the real value in place of the whole REPLACE: text"
+_QUOTED = ", keeping the quotes: a URN is text, not a number"
 
 
 def placeholder_problems(docs: Iterable[YamlDoc | None]) -> list[Problem]:
@@ -26,7 +27,8 @@ def placeholder_problems(docs: Iterable[YamlDoc | None]) -> list[Problem]:
             continue
         for key, value in marked_values(doc.data):
             what = value.split(MARKER, 1)[1].strip() or "this value"
-            problems.append(doc.problem(key, f"still to fill in: {what}", HINT))
+            hint = HINT + (_QUOTED if key and key[-1] == "urn" else "")
+            problems.append(doc.problem(key, f"still to fill in: {what}", hint))
     return problems
 
 
