@@ -221,3 +221,23 @@ def test_the_whole_public_trust_and_site_hold_no_private_value(trust: Path) -> N
     assert built.documents
     staff = policykit.build(trust, ["oakfield"], ["acceptable-use"], formats="pdf,docx")  # the check finds them there
     assert all(leaks(texts(path), values) for path in staff.files if path.suffix in (".pdf", ".docx"))
+
+
+def test_a_clause_naming_a_private_value_without_asking_reads_the_contact_words(trust: Path) -> None:
+    """`{{ people.dpo.email }}` with no `is defined` guard: the staff copy gives the address, the
+    public copy "the school office"; a guarded use (`is defined`, `if`) still leaves its words out."""
+    path = trust / "clauses" / "acceptable-use" / "aup-data-security.md"
+    text = path.read_text(encoding="utf-8")
+    marker = "If you think personal data has been lost"
+    assert marker in text
+    path.write_text(text.replace(marker, "Write to {{ people.dpo.email }} first."
+                                 "{% if people.dpo.email %} Or copy in {{ people.dpo.email }}.{% endif %} " + marker,
+                                 1), encoding="utf-8")
+    staff = policykit.build(trust, ["oakfield"], ["acceptable-use"], formats="md")
+    staff_md = next(p for p in staff.files if p.suffix == ".md").read_text(encoding="utf-8")
+    email = re.search(r"Write to (\S+@\S+) first\.", staff_md)
+    assert email and f"Or copy in {email.group(1)}." in staff_md
+    public = policykit.build(trust, ["oakfield"], ["acceptable-use"], formats="md", public=True)
+    public_md = next(p for p in public.files if p.suffix == ".md").read_text(encoding="utf-8")
+    assert "Write to the school office first." in public_md
+    assert "Or copy in" not in public_md and email.group(1) not in public_md

@@ -18,6 +18,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Iterable, Mapping
 
 from policykit.templating.markdown import escape
+from policykit.templating.withheld import Withheld
 
 # What a school's website copy leaves out unless settings/trust.yaml says otherwise (public.private):
 # staff members' direct email addresses and phone numbers (names and roles stay: a published child
@@ -79,14 +80,16 @@ class PublicCopy:
 
     def _strip(self, value: Any, path: tuple[str, ...], removed: set[str]) -> Any:
         if isinstance(value, Mapping):
-            out = {}
+            out, gone = {}, set()
             for key, item in value.items():
                 here = (*path, str(key))
                 if self.is_private(here):
                     removed.update(_texts(item))
+                    gone.add(str(key))
                 else:
                     out[key] = self._strip(item, here, removed)
-            return out
+            # a clause naming a value left out without asking reads the contact words (templating/withheld.py)
+            return Withheld(out, frozenset(gone), self.contact) if gone else out
         if isinstance(value, (list, tuple)):
             return [self._strip(item, path, removed) for item in value]
         return value
@@ -191,6 +194,8 @@ def _texts(value: Any) -> list[str]:
 
 
 def _replace(value: Any, found: list[str], contact: str) -> Any:
+    if isinstance(value, Withheld):
+        return Withheld({k: _replace(v, found, contact) for k, v in value.items()}, value.withheld, value.contact)
     if isinstance(value, Mapping):
         return {k: _replace(v, found, contact) for k, v in value.items()}
     if isinstance(value, list):

@@ -20,6 +20,7 @@ from policykit.dates import long_date
 from policykit.templating.markdown import Markdown, escape, url, yamlstr
 from policykit.templating.people import capfirst, who
 from policykit.templating.sandbox import ClauseEnvironment, Refused, budget, describe, is_data, using
+from policykit.templating.withheld import WithheldValue
 
 __all__ = ["render", "compile_template", "environment", "TemplateProblem", "column_of", "MAX_CLAUSE_CHARS"]
 
@@ -31,6 +32,8 @@ MAX_CLAUSE_CHARS = 100_000
 
 def finalize(value: Any) -> str:
     """Every `{{ ... }}` result: data only (never a function's address), escaped for Markdown."""
+    if isinstance(value, WithheldValue):
+        return escape(str(value))  # a public copy's stand-in for a value it left out
     if isinstance(value, Undefined):
         str(value)  # StrictUndefined: raises the undefined-value error
     if isinstance(value, (Mapping, list, tuple)):

@@ -38,6 +38,8 @@ from jinja2.runtime import LoopContext, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from policykit.templating.withheld import withheld
+
 MAX_RANGE = 1000  # items from range(): clauses list people and options, not thousands of things
 MAX_VALUE = 50_000  # characters (or items) in one value a template computes
 MAX_INT_BITS = 1024  # about 300 digits: more than any count or year a policy needs
@@ -279,7 +281,8 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
             try:
                 return obj[attribute]
             except (TypeError, LookupError):
-                return self.undefined(obj=obj, name=attribute)
+                stand_in = withheld(obj, attribute)  # (an Undefined: false, so not `or`)
+                return stand_in if stand_in is not None else self.undefined(obj=obj, name=attribute)
         return self._no_methods(obj, attribute, super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -287,7 +290,8 @@ class ClauseEnvironment(ImmutableSandboxedEnvironment):
             try:
                 return obj[argument]
             except (TypeError, LookupError):
-                return self.undefined(obj=obj, name=argument)
+                stand_in = withheld(obj, argument)  # (an Undefined: false, so not `or`)
+                return stand_in if stand_in is not None else self.undefined(obj=obj, name=argument)
         return self._no_methods(obj, argument, super().getitem(obj, argument))
 
     def _no_methods(self, obj: Any, name: Any, value: Any) -> Any:
