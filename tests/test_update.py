@@ -350,3 +350,21 @@ def test_schemas_init_copied_and_ci_pins_move_to_this_engine(trust: Path) -> Non
     assert workflow.read_text(encoding="utf-8") == f'env:\n  POLICYKIT_VERSION: "{VERSION}"  # pinned\njobs: {{}}\n'
     assert "schemas/clause.schema.json" in result.engine_files and ".github/workflows/policykit.yml" in result.engine_files
     assert any("moved to policykit" in line for line in describe(result))
+
+
+def test_a_new_engine_with_the_same_library_moves_only_its_own_files(trust: Path) -> None:
+    """Already at the release, a newer policykit still takes its CI pin and the record forward."""
+    from policykit.version import VERSION
+
+    policykit.update(trust)
+    workflow = trust / ".gitlab-ci.yml"
+    workflow.write_text('variables:\n  POLICYKIT_VERSION: "0.0.9"\n', encoding="utf-8")
+    _commit(trust, "an older engine's pin")
+    clauses = _hashes(trust / "clauses")
+    result = policykit.update(trust)
+    assert result.engine_files == (".gitlab-ci.yml",) and not result.current
+    assert workflow.read_text(encoding="utf-8") == f'variables:\n  POLICYKIT_VERSION: "{VERSION}"\n'
+    assert _hashes(trust / "clauses") == clauses
+    assert describe(result) == [f"already at library 2026.1; moved to policykit {VERSION}: .gitlab-ci.yml"]
+    _commit(trust, "moved")
+    assert policykit.update(trust).current  # and then nothing to do

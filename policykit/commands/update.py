@@ -98,7 +98,15 @@ def update(root: Path | str, to: str | None = None, library: Path | str | None =
     theirs = library_files(source, to)
     new = _release_of(theirs.get("library.yaml", b""), to)
     if old == new and record is not None and record.release == new:
-        return UpdateResult(old, new, source)
+        engine = engine_files(root)  # a new policykit with the same library: its schemas and CI pin
+        if not engine and record.engine == VERSION:
+            return UpdateResult(old, new, source)
+        if not allow_dirty:
+            _check_clean(root)
+        writes = {root / name: data for name, data in engine.items()}
+        writes[root / FILE] = upstream_text(Upstream(new, VERSION)).encode("utf-8")
+        written = write_files(writes, hint="check that .policykit.yaml, schemas/ and the CI files can be written")
+        return UpdateResult(old, new, source, written=tuple(written), engine_files=tuple(sorted(engine)))
     if semver(new) < semver(old):
         raise UsageError(Problem("--to", message=f"library {new} is older than {old}, the release the trust's "
                                  "clauses/ came from", hint="policykit update only moves forward: give a later "
@@ -263,6 +271,10 @@ def describe(result: UpdateResult) -> list[str]:
     """What an update did, in lines for people (the command line prints them)."""
     if result.current:
         return [f"already at library {result.new}: nothing to update"]
+    if result.old == result.new and not result.updated and not result.merged and not result.conflicts \
+            and not result.added and not result.kept:
+        return [f"already at library {result.new}; moved to policykit {VERSION}: "
+                + (", ".join(result.engine_files) or FILE)]
     moved = f"from {result.old} to {result.new}" if result.old != result.new else f"at {result.new}, checked against it"
     lines = [f"updated the library {moved}"
              + ("" if result.source == bundled_library() else f" (from {result.source})")]
