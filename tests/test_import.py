@@ -390,3 +390,15 @@ def test_what_a_clause_cannot_hold_is_settled_and_reported(trust, tmp_path):
         assert said in review
     assert result.problems == ()
     policykit.validate(trust)
+
+
+def test_a_contents_list_of_links_is_not_a_part(trust, example_build):
+    """A Word policy with a contents list whose lines link to its headings (as policykit's own
+    Word files, and other tools', have): no "Contents" part or clause, and the report says so."""
+    result = policykit.import_docx(trust, example_build / "oakfield" / "remote-working.docx", "home-working",
+                                   "home-working")
+    titles = [c.title for c in result.clauses]
+    assert "Contents" not in titles and "Contents" not in [heading for heading, _ in result.parts]
+    assert "Phoning families" in titles
+    assert any("contents list was left out" in note for note in result.review)
+    policykit.validate(trust)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from policykit.core.importing.tree import Node, text_of
+from policykit.core.importing.tree import Node, contents_entry, contents_heading, text_of
 
 _NUMBER = re.compile(r"^\s*(?:(?:section|part)\s+)?(?:\d+(?:\.\d+)*\.?|[A-Za-z][.)]|[ivxIVX]+[.)])\s+(?=\S)",
                      re.IGNORECASE)
@@ -52,6 +52,11 @@ def heading_text(inlines: list[Any]) -> tuple[str, bool]:
 def outline(tree: dict[str, Any]) -> Outline:
     blocks: list[Node] = list(tree.get("blocks", []))
     notes: list[str] = []
+    # a contents list (its "TOC Heading" and its lines of links) is not a part: the build makes its own
+    listed = [b for b in blocks if contents_heading(b) or b["t"] in ("Para", "Plain") and contents_entry(b["c"])]
+    if listed:
+        blocks = [b for b in blocks if not any(b is c for c in listed)]
+        notes.append("the document's contents list was left out (the build makes its own)")
     if not any(b["t"] == "Header" for b in blocks):
         bold = {i: words for i, b in enumerate(blocks) if (words := _bold_line(b))}
         if bold:

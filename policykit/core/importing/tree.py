@@ -142,7 +142,7 @@ def clean_blocks(blocks: list[Node], notes: Notes) -> list[Node]:
 def _block(node: Node, notes: Notes) -> list[Node]:
     kind, content = node["t"], node.get("c")
     if kind in ("Para", "Plain"):
-        if _contents_entry(content):
+        if contents_entry(content):
             notes.add("the document's contents list was left out (the build makes its own)")
             return []
         inner = _trim(clean_inlines(content, notes))
@@ -261,12 +261,18 @@ def _cell_line(blocks: list[Node]) -> list[Node]:
     return out
 
 
-def _contents_entry(inlines: list[Node]) -> bool:
-    """Whether a paragraph is a line of Word's table of contents: links to its _Toc bookmarks only."""
+def contents_entry(inlines: list[Node]) -> bool:
+    """Whether a paragraph is a line of a table of contents: nothing but links to places in the
+    document itself (Word's _Toc bookmarks, or headings' own ids) and page numbers."""
     links = [i for i in inlines if i["t"] == "Link"]
     rest = [i for i in inlines if i["t"] != "Link" and not (i["t"] == "Str" and i["c"].isdigit())
             and i["t"] not in ("Space", "SoftBreak", "LineBreak")]
-    return bool(links) and not rest and all(link["c"][2][0].startswith("#_Toc") for link in links)
+    return bool(links) and not rest and all(link["c"][2][0].startswith("#") for link in links)
+
+
+def contents_heading(node: Node) -> bool:
+    """Whether a heading is a contents list's own (Word's "TOC Heading" style)."""
+    return node["t"] == "Header" and "TOC-Heading" in node["c"][1][1]
 
 
 def _tight(items: list[list[Node]]) -> list[list[Node]]:
