@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping  # not typing's: isinstance() on it is several times slower
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+# an id (a clause's, a policy's, a school's, a section's): as the schemas have it
+ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 SECTIONS = ("code-of-conduct", "acceptable-use", "remote-working", "safer-working-practice")
 

@@ -26,6 +26,7 @@ from policykit.core.schema import schema_dir
 from policykit.core.upstream import FILE as UPSTREAM, Upstream, upstream_text
 from policykit.core.validate.placeholders import MARKER, marked_values
 from policykit.errors import OutputError, Problem, UsageError
+from policykit.model import ID
 from policykit.system.assets import bundled_library, read_asset
 from policykit.system.atomic import write_files
 from policykit.system.places import APPROVALS
@@ -44,7 +45,6 @@ _STATIC = {
     "policykit-reviews.yml": ".github/workflows/policykit-reviews.yml",
     "gitlab-ci.yml": ".gitlab-ci.yml",
 }
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def init(target: Path | str, trust_name: str, library: str | None = None, school
     if school_name is not None:
         school_name = _one_line(school_name, "--school-name", "the school's full name")
     sid = school or (school_id(school_name) if school_name else EXAMPLE_SCHOOL)
-    if not _ID.match(sid) or sid == "trust":
+    if not ID.match(sid) or sid == "trust":
         raise UsageError(Problem("--school", message=f"'{sid}' is not a usable school id" +
                                  (" (settings/trust.yaml is the trust's own file)" if sid == "trust" else ""),
                                  hint="lower-case letters, digits and hyphens, e.g. oakfield"))

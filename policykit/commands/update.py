@@ -92,9 +92,10 @@ def update(root: Path | str, to: str | None = None, library: Path | str | None =
         raise UsageError(Problem(FILE, message="missing: this trust has no record of the library release its "
                                  "clauses/ came from", hint="give --from RELEASE, the release the trust's clauses "
                                  "were taken from (e.g. --from 2025.1)"))
-    if to is not None and to not in library_releases(source):
+    known = library_releases(source)
+    if to is not None and to not in known:
         raise UsageError(Problem("--to", message=f"unknown library release '{to}'",
-                                 hint=f"releases: {', '.join(sorted(library_releases(source)))}"))
+                                 hint=f"releases: {', '.join(sorted(known))}"))
     theirs = library_files(source, to)
     new = _release_of(theirs.get("library.yaml", b""), to)
     if old == new and record is not None and record.release == new:
@@ -111,10 +112,11 @@ def update(root: Path | str, to: str | None = None, library: Path | str | None =
         raise UsageError(Problem("--to", message=f"library {new} is older than {old}, the release the trust's "
                                  "clauses/ came from", hint="policykit update only moves forward: give a later "
                                  "release, or none for the library's current one"))
-    base_folder = bundled if old in library_releases(bundled) else source
-    if old not in library_releases(base_folder):
+    in_bundled = known if source == bundled else library_releases(bundled)
+    base_folder, base_known = (bundled, in_bundled) if old in in_bundled else (source, known)
+    if old not in base_known:
         raise UsageError(Problem("--from" if start else FILE, message=f"unknown library release '{old}'",
-                                 hint=f"releases: {', '.join(sorted(library_releases(source)))}"))
+                                 hint=f"releases: {', '.join(sorted(known))}"))
     if not allow_dirty:
         _check_clean(root)
     base = library_files(base_folder, old)
@@ -149,11 +151,9 @@ def engine_files(root: Path) -> dict[str, bytes]:
     folder = root / "schemas"
     if folder.is_dir() and not folder.is_symlink():
         for shipped in sorted(schema_dir().glob("*.schema.json")):
-            target = folder / shipped.name
-            if target.is_symlink():
-                continue
-            if not target.is_file() or target.read_bytes() != shipped.read_bytes():
-                out[f"schemas/{shipped.name}"] = shipped.read_bytes()
+            target, data = folder / shipped.name, shipped.read_bytes()
+            if not target.is_symlink() and (not target.is_file() or target.read_bytes() != data):
+                out[f"schemas/{shipped.name}"] = data
     for name in CI_FILES:
         path = root / name
         if path.is_file() and not path.is_symlink():

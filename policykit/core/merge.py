@@ -299,17 +299,27 @@ def _dumped(value: Any, first: str) -> list[str]:
     return _shift(_lines(text), _indent(first))
 
 
+def _one_sided(base: list[str] | None, ours: list[str] | None, theirs: list[str] | None) -> list[str] | None:
+    """For the special keys: the side to take when only one side changed the key, or one side has
+    none of it (the other's, then); None when both changed it, each its own way."""
+    mb, mo, mt = (_meaning(x) for x in (base, ours, theirs))
+    if mo == mb or ours is None:
+        return list(theirs or [])
+    if mt == mb or mo == mt or theirs is None:
+        return list(ours)
+    return None
+
+
 def _version(base: list[str] | None, ours: list[str] | None, theirs: list[str] | None,
              label: str) -> tuple[list[str], list[str]]:
     """A clause's `version`: the higher of the trust's and the release's."""
-    mb, mo, mt = (_meaning(x) for x in (base, ours, theirs))
-    if mo == mb or ours is None:
-        return list(theirs or []), []
-    if mt == mb or mo == mt or theirs is None:
-        return list(ours), []
+    taken = _one_sided(base, ours, theirs)
+    if taken is not None:
+        return taken, []
+    mo, mt = _meaning(ours), _meaning(theirs)
     vo, vt = _scalar(mo, "version"), _scalar(mt, "version")
-    keep, other = (ours, vt) if semver(vo) > semver(vt) else (theirs, vo)
-    higher = vo if keep is ours else vt
+    keep, higher = (ours, vo) if semver(vo) > semver(vt) else (theirs, vt)
+    assert keep is not None
     return list(keep), [f"version {higher} taken, the higher of the trust's {vo} and {label}'s {vt}: the merged text "
                         "is new, so give it a version after both, with a changelog entry, before the next release"]
 
@@ -324,11 +334,10 @@ def _union(by: Callable[[dict], Any], order: Callable[[dict], Any]) -> Special:
     sorted newest first by `order`, each entry's text as its side wrote it."""
     def merge(base: list[str] | None, ours: list[str] | None, theirs: list[str] | None,
               label: str) -> tuple[list[str], list[str]]:
-        mb, mo, mt = (_meaning(x) for x in (base, ours, theirs))
-        if mo == mb or ours is None:
-            return list(theirs or []), []
-        if mt == mb or mo == mt or theirs is None:
-            return list(ours), []
+        taken = _one_sided(base, ours, theirs)
+        if taken is not None:
+            return taken, []
+        assert ours is not None and theirs is not None
         items_o, items_t = _items(ours), _items(theirs)
         if items_o is None or items_t is None:
             return merge_lines(base or [], ours, theirs, label), []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from policykit.templating.markdown import escape
 from policykit.templating.withheld import Withheld
@@ -95,9 +95,10 @@ class PublicCopy:
         return value
 
 
-    def note(self, context: Mapping[str, Any]) -> str:
-        """What the About table says of a public copy, with the school's office contacts (if public)."""
-        school = self.context(context).get("school", {})
+    def note(self, public_context: Mapping[str, Any]) -> str:
+        """What the About table says of a public copy, with the school's office contacts (if public):
+        from the context `context()` made."""
+        school = public_context.get("school", {})
         office = "; ".join(str(school[k]) for k in ("phone", "email") if school.get(k))
         return (f"Public copy for the school's website: staff contact details and internal references are "
                 f"left out. Contact {self.contact}" + (f" ({office})" if office else "") + ".")
@@ -109,12 +110,13 @@ class PublicCopy:
         of its text. Those are this school's private values now, the minute references and
         recorders of its approvals, and every email address and phone number its key people
         table gave that is not one of the school's public values now (a DSL since replaced)."""
-        public = {v for v in _texts({r: context[r] for r in ROOTS if r in context}) if v.strip()} - self.values(context)
+        private = self.values(context)
+        public = {v for v in _texts({r: context[r] for r in ROOTS if r in context}) if v.strip()} - private
         text = markdown
         if self.minutes:
             text = _MINUTE_NOTE.sub("", text)
             text = _MINUTE_CELL.sub(" |", text)
-        hidden = set(self.values(context))
+        hidden = set(private)
         if self.minutes:
             hidden.update(m for m in minutes if m.strip())
         if self.is_private(("approval", "recorded_by")):
@@ -124,7 +126,7 @@ class PublicCopy:
                       for found in pattern.findall(cell) if found not in public)
         text = replace_values(text, hidden, self.contact)
         text = _people_cells(text, self.contact)
-        row = "| This copy | " + escape(self.note(context)) + " |"
+        row = "| This copy | " + escape(self.note(self.context(context))) + " |"
         return re.sub(r"^(\| Text fingerprint \|[^\n]*\n)", lambda m: m.group(1) + row + "\n", text, count=1,
                       flags=re.M)
 
@@ -136,37 +138,36 @@ _EMAILS = re.compile(r"[A-Za-z0-9_%+.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", re.
 _PHONES = re.compile(r"(?<![\w.])\+?[0-9][0-9 ]{8,}[0-9](?![\w.])", re.ASCII)
 
 
-def _contact_cells(markdown: str) -> list[str]:
-    """The contact cells of a document's key people table."""
-    cells = []
+def _lines(markdown: str) -> Iterator[tuple[str, list[str] | None]]:
+    """Each line of a document, with its cells (person, role, contact) when it is a row of the key
+    people table."""
     inside = False
     for line in markdown.split("\n"):
-        if line.startswith("## Key people"):
-            inside = True
-        elif line.startswith("#"):
-            inside = False
-        elif inside and line.startswith("| ") and line.endswith(" |") and len(line[2:-2].split(" | ")) == 3:
-            cells.append(line[2:-2].split(" | ")[2])
-    return cells
-
-
-def _people_cells(markdown: str, contact: str) -> str:
-    """The key people table's contact cells once their values were replaced: "Through the
-    school office" for a cell left with nothing but the contact words."""
-    out = []
-    inside = False
-    for line in markdown.split("\n"):
+        cells = None
         if line.startswith("## Key people"):
             inside = True
         elif line.startswith("#"):
             inside = False
         elif inside and line.startswith("| ") and line.endswith(" |"):
             cells = line[2:-2].split(" | ")
-            if len(cells) == 3:
-                rest = [c.strip() for c in cells[2].split(";") if c.strip() and c.strip() != contact]
-                left = "; ".join(dict.fromkeys(rest))
-                cells[2] = left if left else f"Through {contact}"
-                line = "| " + " | ".join(cells) + " |"
+        yield line, cells if cells is not None and len(cells) == 3 else None
+
+
+def _contact_cells(markdown: str) -> list[str]:
+    """The contact cells of a document's key people table."""
+    return [cells[2] for _, cells in _lines(markdown) if cells]
+
+
+def _people_cells(markdown: str, contact: str) -> str:
+    """The key people table's contact cells once their values were replaced: "Through the
+    school office" for a cell left with nothing but the contact words."""
+    out = []
+    for line, cells in _lines(markdown):
+        if cells:
+            rest = [c.strip() for c in cells[2].split(";") if c.strip() and c.strip() != contact]
+            left = "; ".join(dict.fromkeys(rest))
+            cells[2] = left if left else f"Through {contact}"
+            line = "| " + " | ".join(cells) + " |"
         out.append(line)
     return "\n".join(out)
 

@@ -120,7 +120,7 @@ def render_document(doc: DocumentPlan, as_of: date, public: PublicCopy | None = 
         "signatories": signatories(doc.stages, context),
         "minutes": "; ".join(r.minute for r in place.current.records) if place.current and minutes else "",
         "history": document_control(place, _current_text(doc), minutes),
-        "public": public.note(doc.context) if public is not None else "",
+        "public": public.note(context) if public is not None else "",
         "text_sha256": text_sha256,
         "audience": policy.audience,
         "summary": policy.summary,

@@ -10,6 +10,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
@@ -52,6 +53,18 @@ class YamlDoc:
     def problem(self, key: Key, message: str, hint: str = "") -> Problem:
         line, col = self.where(key)
         return Problem(self.shown, line, col, dotted(key), message, hint)
+
+
+def leaves(data: Any, key: Key = ()) -> Iterator[tuple[Key, Any]]:
+    """(key path, value) of every value in YAML data that is not a mapping or a list, in file order."""
+    if isinstance(data, Mapping):
+        for name, value in data.items():
+            yield from leaves(value, key + (name,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from leaves(value, key + (index,))
+    else:
+        yield key, data
 
 
 def dotted(key: Key) -> str:

@@ -18,11 +18,11 @@ documents into the library, where the next validate reads them as clauses.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Iterable
 
 from policykit.errors import Problem, UsageError
+from policykit.model import ID
 
 GUARDED = ("clauses", "settings")
 OUT = "build"  # the default output folder, under the trust root
@@ -106,7 +106,6 @@ def library_file(root: Path | str) -> Path:
     return Path(root) / LIBRARY
 
 
-IMPORT_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # a section folder's and a policy's name, as the schemas have ids
 _NOT_SECTIONS = ("policies", "history")  # clauses/ folders that hold no section's clauses
 
 
@@ -115,7 +114,7 @@ def import_targets(root: Path | str, section: str, policy: str) -> tuple[Path, P
     writes, refused (a usage error naming the option) for a name that is not an id, a folder that holds
     no clauses (policies/, history/), or a place reached through a symbolic link."""
     for option, name in (("--section", section), ("--policy", policy)):
-        if not re.match(IMPORT_ID, name or "") or len(name) > 80:
+        if not ID.match(name or "") or len(name) > 80:
             raise UsageError(Problem(option, message=f"'{name}' is not a name policykit can use",
                                      hint="lower-case letters, digits and hyphens, e.g. mobile-phones"))
     if section in _NOT_SECTIONS:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from policykit.core.yamlfile import leaves
+
 _FIELDS = ("name", "short_name", "email", "phone")
 _ROOTS = {"school": "school", "people": "people", "terminology": "terms", "reporting": "reporting"}
 
@@ -72,24 +74,13 @@ def known_values(settings: Iterable[tuple[str, Any]]) -> list[Known]:
         if not isinstance(data, Mapping):
             continue
         trust_file = shown.endswith("trust.yaml")
-        for path, value in _leaves(data, ()):
+        for path, value in leaves(data):
             if not isinstance(value, str) or len(value.strip()) < 4 or str(path[-1]) not in _FIELDS:
                 continue
             variable, text = _variable(path, trust_file), value.strip()
             if variable and text not in found:
                 found[text] = Known(text, "{{ " + variable + " }}", f"{'.'.join(str(p) for p in path)} in {shown}")
     return sorted(found.values(), key=lambda k: (-len(k.value), k.value))
-
-
-def _leaves(value: Any, path: tuple[Any, ...]) -> Iterable[tuple[tuple[Any, ...], Any]]:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _leaves(item, path + (key,))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _leaves(item, path + (i,))
-    else:
-        yield path, value
 
 
 def _variable(path: tuple[Any, ...], trust_file: bool) -> str:

@@ -7,7 +7,6 @@ import unicodedata
 from collections import Counter
 from typing import Iterable
 
-ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # as schemas/clause.schema.json has it
 MAX_SLUG = 60  # the schema allows 80 characters; the prefix and a "-2" need room
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from policykit.core.importing.tree import Node, contents_entry, contents_heading, text_of
@@ -53,9 +54,9 @@ def outline(tree: dict[str, Any]) -> Outline:
     blocks: list[Node] = list(tree.get("blocks", []))
     notes: list[str] = []
     # a contents list (its "TOC Heading" and its lines of links) is not a part: the build makes its own
-    listed = [b for b in blocks if contents_heading(b) or b["t"] in ("Para", "Plain") and contents_entry(b["c"])]
-    if listed:
-        blocks = [b for b in blocks if not any(b is c for c in listed)]
+    kept = [b for b in blocks if not (contents_heading(b) or b["t"] in ("Para", "Plain") and contents_entry(b["c"]))]
+    if len(kept) < len(blocks):
+        blocks = kept
         notes.append("the document's contents list was left out (the build makes its own)")
     if not any(b["t"] == "Header" for b in blocks):
         bold = {i: words for i, b in enumerate(blocks) if (words := _bold_line(b))}
@@ -82,13 +83,9 @@ def outline(tree: dict[str, Any]) -> Outline:
                                                  tuple(blocks[:start])),)))
         notes.append("the text before the first heading became the part 'Introduction': check it is not a "
                      "cover page, contents list or version table (policykit makes its own)")
-    i = start
-    while i < len(blocks):
-        end = next((j for j in range(i + 1, len(blocks)) if _is_heading(blocks[j], top)), len(blocks))
-        heading, cut = heading_text(blocks[i]["c"][2])
+    for head, body in _sections(blocks, top, start):
+        heading, cut = heading_text(head["c"][2])
         numbered = numbered or cut
-        body = blocks[i + 1:end]
-        i = end
         if not heading:
             if any(_has_text(b) for b in body):
                 heading = f"Part {len(parts) + 1}"
@@ -102,13 +99,9 @@ def outline(tree: dict[str, Any]) -> Outline:
             first = next(j for j, b in enumerate(body) if _is_heading(b, sub))
             if any(_has_text(b) for b in body[:first]):
                 chunks.append(Chunk(heading, heading, tuple(body[:first])))
-            j = first
-            while j < len(body):
-                stop = next((k for k in range(j + 1, len(body)) if _is_heading(body[k], sub)), len(body))
-                name, cut = heading_text(body[j]["c"][2])
+            for sub_head, text in _sections(body, sub, first):
+                name, cut = heading_text(sub_head["c"][2])
                 numbered = numbered or cut
-                text = body[j + 1:stop]
-                j = stop
                 if not any(_has_text(b) for b in text):
                     notes.append(f"the heading '{heading} > {name or '(no text)'}' has no text under it: it was "
                                  "left out")
@@ -126,6 +119,15 @@ def outline(tree: dict[str, Any]) -> Outline:
     if numbered:
         notes.append("numbers typed into the headings were taken out: the build numbers parts and clauses itself")
     return Outline(title, tuple(parts), tuple(notes))
+
+
+def _sections(blocks: list[Node], level: int, start: int) -> Iterator[tuple[Node, list[Node]]]:
+    """(heading, the blocks under it) for each heading of `level` or above, from `blocks[start]` (one)."""
+    i = start
+    while i < len(blocks):
+        end = next((j for j in range(i + 1, len(blocks)) if _is_heading(blocks[j], level)), len(blocks))
+        yield blocks[i], blocks[i + 1:end]
+        i = end
 
 
 def _is_heading(block: Node, level: int) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 
 from policykit.core import characters, glyphs
 from policykit.core.load import Sources
-from policykit.core.yamlfile import YamlDoc, dotted
+from policykit.core.yamlfile import YamlDoc, dotted, leaves
 from policykit.errors import Problem
 from policykit.system.fonts import FAMILY
 
@@ -15,20 +15,10 @@ def character_problems(sources: Sources) -> list[Problem]:
     """Characters a value (or clause text) holds that no document can carry or the PDF draw."""
     found: list[tuple[YamlDoc, tuple[Any, ...] | tuple[int, int], str, bool]] = []  # doc, key or (line, col), text
 
-    def walk(doc: YamlDoc, value: Any, key: tuple[Any, ...]) -> None:
-        if isinstance(value, str):
-            if characters.suspicious(value):
-                found.append((doc, key, value, True))
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                walk(doc, v, key + (k,))
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(doc, v, key + (i,))
-
     docs = [d for d in (sources.library, sources.trust) if d is not None]
     for doc in (*docs, *sources.clauses, *sources.policies, *sources.settings):
-        walk(doc, doc.data, ())
+        found.extend((doc, key, value, True) for key, value in leaves(doc.data)
+                     if isinstance(value, str) and characters.suspicious(value))
         for i, line in enumerate(doc.body.splitlines()):
             if characters.suspicious(line):
                 found.append((doc, (doc.body_line + i, 0), line, False))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -16,7 +15,6 @@ from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
 from policykit.model import SECTIONS, ChangeNote, Clause, Library, Policy, Requirement, freeze
 
-ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def check_library(sources: Sources, problems: list[Problem]) -> Library | None:

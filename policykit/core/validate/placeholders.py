@@ -9,9 +9,9 @@ left out, as it goes when the value is filled in.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
-from policykit.core.yamlfile import YamlDoc
+from policykit.core.yamlfile import YamlDoc, leaves
 from policykit.errors import Problem
 
 MARKER = "REPLACE:"
@@ -34,21 +34,10 @@ def placeholder_problems(docs: Iterable[YamlDoc | None]) -> list[Problem]:
 
 def marked_values(data: Any) -> list[tuple[tuple[Any, ...], str]]:
     """(key path, value) of each marked value in `data`, in file order."""
-    return [(key, value) for key, value in _strings(data, ()) if MARKER in value]
+    return [(key, value) for key, value in leaves(data) if isinstance(value, str) and MARKER in value]
 
 
 def without_marked(problems: Iterable[Problem], marked: Iterable[Problem]) -> list[Problem]:
     """`problems` less those at a marked value (its schema or option check fails only for the marker)."""
     places = {(p.path, p.key) for p in marked}
     return [p for p in problems if (p.path, p.key) not in places]
-
-
-def _strings(data: Any, key: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
-    if isinstance(data, str):
-        yield key, data
-    elif isinstance(data, dict):
-        for name, value in data.items():
-            yield from _strings(value, key + (name,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, key + (index,))

@@ -9,10 +9,10 @@ from policykit.core import schema
 from policykit.core.conditions import age_range, applies, setting_facts
 from policykit.core.context import merge
 from policykit.core.load import Sources
-from policykit.core.validate.library import ID, declared_options, option_value
+from policykit.core.validate.library import declared_options, option_value
 from policykit.core.yamlfile import YamlDoc
 from policykit.errors import Problem, did_you_mean
-from policykit.model import Library, Setting, freeze
+from policykit.model import ID, Library, Setting, freeze
 from policykit.system.places import RESERVED_IDS, through_link
 
 
